@@ -1,0 +1,334 @@
+//! Console pages: the request list.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use cityai_core::i18n::{t, tf};
+use cityai_core::time::default_city_offset;
+use cityai_core::{Channel, Lang, Request, RequestStatus};
+use cityai_store::{RequestCounts, RequestList};
+use maud::{Markup, html};
+
+use crate::AppState;
+use crate::filters::ListQuery;
+use crate::lang::{negotiate, set_cookie};
+use crate::layout::{other, page};
+
+/// Renders the request list with filters, counts and paging.
+pub(crate) async fn requests_page(
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, cookie) = negotiate(query.lang.as_deref(), &headers, state.default_lang);
+    let heading = t(lang, "requests.heading");
+    let switch_href = href_with(&query, &[("lang", other(lang).tag().to_owned())]);
+
+    let (status, content) = match query.to_filter() {
+        Err(invalid) => {
+            let reason = format!("{} ({})", invalid.name, invalid.expected);
+            let message = tf(
+                lang,
+                "requests.invalid_filter",
+                &[("value", &invalid.value), ("reason", &reason)],
+            );
+            let options = FilterOptions::load(&state).await;
+            let content = html! {
+                h1 { (heading) }
+                (filter_form(lang, &query, &options))
+                p.error role="alert" { (message) }
+            };
+            (StatusCode::BAD_REQUEST, content)
+        }
+        Ok((filter, page_spec)) => {
+            let loaded = tokio::try_join!(
+                state.store.list_requests(&filter, page_spec),
+                state.store.request_counts(),
+            );
+            match loaded {
+                Ok((list, counts)) => {
+                    let options = FilterOptions::load(&state).await;
+                    let pages = (list.total as u64)
+                        .div_ceil(u64::from(page_spec.size))
+                        .max(1);
+                    let content = html! {
+                        h1 { (heading) }
+                        (filter_form(lang, &query, &options))
+                        (counts_bar(lang, &counts, list.total))
+                        (request_table(lang, &list, &options))
+                        (pager(lang, &query, page_spec.number, pages))
+                    };
+                    (StatusCode::OK, content)
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, source = ?std::error::Error::source(&err), "listing requests failed");
+                    let content = html! { p.error role="alert" { (t(lang, "error.internal")) } };
+                    (StatusCode::INTERNAL_SERVER_ERROR, content)
+                }
+            }
+        }
+    };
+
+    let mut response = (status, page(lang, heading, &switch_href, content)).into_response();
+    set_cookie(response.headers_mut(), cookie);
+    response
+}
+
+/// Renders the 404 page.
+pub(crate) async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let (lang, _) = negotiate(None, &headers, state.default_lang);
+    let content = html! { p.error role="alert" { (t(lang, "error.not_found")) } };
+    let switch_href = format!("/requests?lang={}", other(lang).tag());
+    (
+        StatusCode::NOT_FOUND,
+        page(lang, t(lang, "error.not_found"), &switch_href, content),
+    )
+        .into_response()
+}
+
+/// Choices for the filter drop-downs.
+#[derive(Debug, Default)]
+struct FilterOptions {
+    categories: Vec<String>,
+    departments: Vec<(String, String)>,
+}
+
+impl FilterOptions {
+    /// Loads the taxonomy and departments; on failure the drop-downs are empty and the error
+    /// is logged, because the list itself can still be shown.
+    async fn load(state: &AppState) -> Self {
+        let categories = match state.store.categories().await {
+            Ok(records) => records.into_iter().map(|c| c.path.to_string()).collect(),
+            Err(err) => {
+                tracing::warn!(error = %err, "loading categories for filters failed");
+                Vec::new()
+            }
+        };
+        let departments = match state.store.departments().await {
+            Ok(list) => list.into_iter().map(|d| (d.code, d.name)).collect(),
+            Err(err) => {
+                tracing::warn!(error = %err, "loading departments for filters failed");
+                Vec::new()
+            }
+        };
+        Self {
+            categories,
+            departments,
+        }
+    }
+
+    fn department_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.departments
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, name)| name.as_str())
+            .unwrap_or(code)
+    }
+}
+
+fn filter_form(lang: Lang, query: &ListQuery, options: &FilterOptions) -> Markup {
+    let current = |field: &Option<String>| ListQuery::value(field).unwrap_or("").to_owned();
+    let any = t(lang, "requests.filter_any");
+    html! {
+        form.filters method="get" action="/requests" role="search" aria-label=(t(lang, "requests.filter_heading")) {
+            label {
+                (t(lang, "requests.filter_text"))
+                input type="search" name="q" value=(current(&query.q));
+            }
+            label {
+                (t(lang, "requests.filter_status"))
+                select name="status" {
+                    option value="" { (any) }
+                    @for status in RequestStatus::ALL {
+                        option value=(status.as_str()) selected[current(&query.status) == status.as_str()] {
+                            (status_label(lang, status))
+                        }
+                    }
+                }
+            }
+            label {
+                (t(lang, "requests.filter_category"))
+                select name="category" {
+                    option value="" { (any) }
+                    @for path in &options.categories {
+                        option value=(path) selected[&current(&query.category) == path] { (path) }
+                    }
+                }
+            }
+            label {
+                (t(lang, "requests.filter_department"))
+                select name="department" {
+                    option value="" { (any) }
+                    @for (code, name) in &options.departments {
+                        option value=(code) selected[&current(&query.department) == code] { (name) }
+                    }
+                }
+            }
+            label {
+                (t(lang, "requests.filter_channel"))
+                select name="channel" {
+                    option value="" { (any) }
+                    @for channel in Channel::ALL {
+                        option value=(channel.as_str()) selected[current(&query.channel) == channel.as_str()] {
+                            (channel_label(lang, channel))
+                        }
+                    }
+                }
+            }
+            label {
+                (t(lang, "requests.filter_from"))
+                input type="date" name="from" value=(current(&query.from));
+            }
+            label {
+                (t(lang, "requests.filter_to"))
+                input type="date" name="to" value=(current(&query.to));
+            }
+            div.actions {
+                button type="submit" { (t(lang, "requests.filter_apply")) }
+                a href="/requests" { (t(lang, "requests.filter_reset")) }
+            }
+        }
+    }
+}
+
+fn counts_bar(lang: Lang, counts: &RequestCounts, matching: i64) -> Markup {
+    html! {
+        p.counts aria-live="polite" {
+            span { strong { (tf(lang, "requests.total", &[("total", &matching)])) } }
+            @for (status, n) in &counts.by_status {
+                span { (status_label(lang, *status)) ": " (n) }
+            }
+        }
+    }
+}
+
+fn request_table(lang: Lang, list: &RequestList, options: &FilterOptions) -> Markup {
+    if list.items.is_empty() {
+        return html! { p { (t(lang, "requests.empty")) } };
+    }
+    html! {
+        div.table-wrap {
+            table {
+                thead {
+                    tr {
+                        th scope="col" { (t(lang, "requests.col_id")) }
+                        th scope="col" { (t(lang, "requests.col_title")) }
+                        th scope="col" { (t(lang, "requests.col_status")) }
+                        th scope="col" { (t(lang, "requests.col_category")) }
+                        th scope="col" .optional { (t(lang, "requests.col_department")) }
+                        th scope="col" .optional { (t(lang, "requests.col_channel")) }
+                        th scope="col" { (t(lang, "requests.col_submitted")) }
+                        th scope="col" .optional { (t(lang, "requests.col_votes")) }
+                    }
+                }
+                tbody {
+                    @for request in &list.items {
+                        (request_row(lang, request, options))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn request_row(lang: Lang, request: &Request, options: &FilterOptions) -> Markup {
+    let not_set = t(lang, "requests.not_set");
+    let when = request
+        .submitted_at
+        .unwrap_or(request.received_at)
+        .with_timezone(&default_city_offset())
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    html! {
+        tr {
+            td.num { (request.id) }
+            td { (request.display_title(40)) }
+            td { span class={"badge " (request.status.as_str())} { (status_label(lang, request.status)) } }
+            td {
+                @match &request.category {
+                    Some(path) => (path),
+                    None => span { (not_set) },
+                }
+            }
+            td.optional {
+                @match &request.department {
+                    Some(code) => (options.department_name(code)),
+                    None => span { (not_set) },
+                }
+            }
+            td.optional { (channel_label(lang, request.channel)) }
+            td.num { time datetime=(cityai_core::time::to_storage(request.submitted_at.unwrap_or(request.received_at))) { (when) } }
+            td.num.optional {
+                @if request.support_votes.is_some() || request.objection_votes.is_some() {
+                    (request.support_votes.unwrap_or(0)) " / " (request.objection_votes.unwrap_or(0))
+                }
+            }
+        }
+    }
+}
+
+fn pager(lang: Lang, query: &ListQuery, current: u32, pages: u64) -> Markup {
+    html! {
+        nav.pager aria-label=(tf(lang, "requests.page_of", &[("page", &current), ("pages", &pages)])) {
+            @if current > 1 {
+                a href=(href_with(query, &[("page", (current - 1).to_string())])) rel="prev" {
+                    (t(lang, "requests.page_previous"))
+                }
+            }
+            span { (tf(lang, "requests.page_of", &[("page", &current), ("pages", &pages)])) }
+            @if u64::from(current) < pages {
+                a href=(href_with(query, &[("page", (current + 1).to_string())])) rel="next" {
+                    (t(lang, "requests.page_next"))
+                }
+            }
+        }
+    }
+}
+
+fn status_label(lang: Lang, status: RequestStatus) -> String {
+    t(lang, &format!("status.{}", status.as_str())).to_owned()
+}
+
+fn channel_label(lang: Lang, channel: Channel) -> String {
+    t(lang, &format!("channel.{}", channel.as_str())).to_owned()
+}
+
+/// Returns `/requests` with the current filters and `changes` applied.
+fn href_with(query: &ListQuery, changes: &[(&str, String)]) -> String {
+    let mut pairs: Vec<(&str, String)> = [
+        ("q", &query.q),
+        ("status", &query.status),
+        ("category", &query.category),
+        ("department", &query.department),
+        ("channel", &query.channel),
+        ("from", &query.from),
+        ("to", &query.to),
+        ("size", &query.size),
+        ("page", &query.page),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| ListQuery::value(value).map(|v| (name, v.to_owned())))
+    .collect();
+    for (name, value) in changes {
+        pairs.retain(|(existing, _)| existing != name);
+        pairs.push((name, value.clone()));
+    }
+    let encoded: Vec<String> = pairs
+        .iter()
+        .map(|(name, value)| format!("{name}={}", percent_encode(value)))
+        .collect();
+    format!("/requests?{}", encoded.join("&"))
+}
+
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char);
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}

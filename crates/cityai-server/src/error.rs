@@ -1,0 +1,61 @@
+//! Errors of the server and their HTTP responses.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use cityai_core::Lang;
+use cityai_core::i18n::t;
+use serde_json::json;
+
+/// A failure to run the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("server I/O failed")]
+    Io(#[source] std::io::Error),
+}
+
+/// An error returned by a JSON API handler, rendered as
+/// `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug)]
+pub(crate) enum ApiError {
+    /// A query parameter or body value is invalid; the message names it.
+    BadRequest {
+        code: &'static str,
+        message: String,
+    },
+    NotFound,
+    /// An internal failure; logged here, and the body stays generic.
+    Internal(cityai_store::StoreError),
+}
+
+impl From<cityai_store::StoreError> for ApiError {
+    fn from(err: cityai_store::StoreError) -> Self {
+        ApiError::Internal(err)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            ApiError::BadRequest { code, message } => (StatusCode::BAD_REQUEST, code, message),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                t(Lang::En, "error.not_found").to_owned(),
+            ),
+            ApiError::Internal(err) => {
+                tracing::error!(error = %err, source = ?std::error::Error::source(&err), "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    t(Lang::En, "error.internal").to_owned(),
+                )
+            }
+        };
+        (
+            status,
+            Json(json!({"error": {"code": code, "message": message}})),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,213 @@
+//! The real router in process against a real SQLite store.
+#![allow(clippy::unwrap_used)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use cityai_core::{CategoryPath, Channel, Department, Lang, NewRequest, TaxonomyEntry};
+use cityai_server::{AppState, router};
+use cityai_store::{ImportFile, ImportRow, Store, sqlite_url_in};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+async fn app_with_requests() -> (tempfile::TempDir, axum::Router) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    store
+        .import_taxonomy(
+            &[Department {
+                code: "housing".into(),
+                name: "市住房和城乡建设局".into(),
+            }],
+            &[TaxonomyEntry {
+                path: CategoryPath::parse("城乡建设").unwrap(),
+                department: Some("housing".into()),
+            }],
+        )
+        .await
+        .unwrap();
+    let mut rows = Vec::new();
+    for i in 0..60 {
+        let mut request = NewRequest::new(Channel::Web, format!("第{i}条：湖滨路路灯不亮"));
+        request.external_id = Some(format!("W{i}"));
+        request.title = Some(format!("路灯问题{i}"));
+        if i % 2 == 0 {
+            request.category = Some(CategoryPath::parse("城乡建设").unwrap());
+        }
+        rows.push(ImportRow {
+            row: i + 2,
+            request,
+        });
+    }
+    let mut noise = NewRequest::new(Channel::Hotline, "夜市<script>噪音</script>扰民");
+    noise.title = Some("夜市噪音".into());
+    rows.push(ImportRow {
+        row: 99,
+        request: noise,
+    });
+    let file = ImportFile {
+        file_name: "t.csv".into(),
+        file_sha256: String::new(),
+        format: "csv".into(),
+        encoding: "UTF-8".into(),
+        source: "test".into(),
+        rows_total: rows.len(),
+        rows_rejected: 0,
+    };
+    store
+        .import_requests(&file, &rows, false, &mut |_| {})
+        .await
+        .unwrap();
+    let app = router(AppState {
+        store,
+        default_lang: Lang::ZhCn,
+    });
+    (dir, app)
+}
+
+async fn get(
+    app: &axum::Router,
+    uri: &str,
+    cookie: Option<&str>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let mut request = Request::get(uri);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn healthz_answers_with_request_id() {
+    let (_dir, app) = app_with_requests().await;
+    let (status, headers, body) = get(&app, "/healthz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, r#"{"status":"ok"}"#);
+    assert!(headers.contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn readyz_checks_the_database() {
+    let (_dir, app) = app_with_requests().await;
+    let (status, _, body) = get(&app, "/readyz", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn root_redirects_to_requests() {
+    let (_dir, app) = app_with_requests().await;
+    let (status, headers, _) = get(&app, "/", None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/requests");
+}
+
+#[tokio::test]
+async fn request_list_is_chinese_by_default() {
+    let (_dir, app) = app_with_requests().await;
+    let (status, _, body) = get(&app, "/requests", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(r#"<html lang="zh-CN">"#), "{body}");
+    assert!(body.contains("诉求列表"));
+    assert!(body.contains("共 61 条"), "{body}");
+    assert!(body.contains("第 1 页，共 2 页"), "{body}");
+    assert!(body.contains("市住房和城乡建设局"));
+}
+
+#[tokio::test]
+async fn lang_query_switches_and_sets_cookie() {
+    let (_dir, app) = app_with_requests().await;
+    let (status, headers, body) = get(&app, "/requests?lang=en", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(r#"<html lang="en">"#));
+    assert!(body.contains("61 in all"), "{body}");
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("cityai_lang=en"), "{cookie}");
+    assert!(cookie.contains("HttpOnly"));
+
+    // The cookie keeps English on the next page without the query parameter.
+    let (_, _, body) = get(&app, "/requests?page=2", Some("cityai_lang=en")).await;
+    assert!(body.contains("Page 2 of 2"), "{body}");
+}
+
+#[tokio::test]
+async fn filters_narrow_the_list() {
+    let (_dir, app) = app_with_requests().await;
+    let (_, _, body) = get(
+        &app,
+        "/requests?lang=en&category=%E5%9F%8E%E4%B9%A1%E5%BB%BA%E8%AE%BE",
+        None,
+    )
+    .await;
+    assert!(body.contains("30 in all"), "{body}");
+    let (_, _, body) = get(&app, "/requests?lang=en&channel=hotline", None).await;
+    assert!(body.contains("1 in all"), "{body}");
+    let (_, _, body) = get(&app, "/requests?lang=en&q=%E5%A4%9C%E5%B8%82", None).await;
+    assert!(body.contains("1 in all"), "{body}");
+    let (_, _, body) = get(&app, "/requests?lang=en&status=assigned&size=10", None).await;
+    assert!(body.contains("30 in all"), "{body}");
+    assert!(body.contains("Page 1 of 3"), "{body}");
+}
+
+#[tokio::test]
+async fn text_is_escaped() {
+    let (_dir, app) = app_with_requests().await;
+    let (_, _, body) = get(&app, "/requests?q=%E5%A4%9C%E5%B8%82", None).await;
+    assert!(body.contains("夜市噪音"));
+    let (_, _, api) = get(&app, "/api/v1/requests?q=%E5%A4%9C%E5%B8%82", None).await;
+    assert!(
+        api.contains("<script>"),
+        "the API returns the stored text as it is"
+    );
+    assert!(!body.contains("<script>噪音"), "the console escapes it");
+}
+
+#[tokio::test]
+async fn invalid_filter_is_explained() {
+    let (_dir, app) = app_with_requests().await;
+    let (status, _, body) = get(&app, "/requests?lang=en&status=done", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("Invalid filter value &quot;done&quot;"),
+        "{body}"
+    );
+    assert!(body.contains("in_progress"), "{body}");
+}
+
+#[tokio::test]
+async fn api_lists_and_fetches_requests() {
+    let (_dir, app) = app_with_requests().await;
+    let (status, _, body) = get(&app, "/api/v1/requests?size=5&channel=web", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let list: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(list["total"], 60);
+    assert_eq!(list["items"].as_array().unwrap().len(), 5);
+    let id = list["items"][0]["id"].as_i64().unwrap();
+
+    let (status, _, body) = get(&app, &format!("/api/v1/requests/{id}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let one: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(one["channel"], "web");
+
+    let (status, _, body) = get(&app, "/api/v1/requests/999999", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains(r#""code":"not_found""#), "{body}");
+
+    let (status, _, body) = get(&app, "/api/v1/requests?page=0", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("invalid_parameter"), "{body}");
+}
+
+#[tokio::test]
+async fn unknown_page_is_404() {
+    let (_dir, app) = app_with_requests().await;
+    let (status, _, body) = get(&app, "/nowhere", Some("cityai_lang=en")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("Page not found."));
+}

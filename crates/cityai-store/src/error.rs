@@ -1,0 +1,38 @@
+//! The store's error type.
+
+/// A failure to open, migrate, read or write the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL {0:?}: use sqlite://PATH")]
+    UnsupportedUrl(String),
+
+    #[error("cannot create the data directory {path}: {source}")]
+    CreateDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(
+        "the database has schema version {found}, newer than this build supports ({supported}); \
+         run a newer cityai"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
+
+    #[error("migration {version} ({name}) failed")]
+    Migration {
+        version: i64,
+        name: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    #[error("invalid value {value:?} stored in column {column}")]
+    InvalidStoredValue { column: &'static str, value: String },
+
+    #[error("department {0:?} is not registered")]
+    UnknownDepartment(String),
+
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+}

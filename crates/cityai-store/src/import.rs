@@ -1,0 +1,256 @@
+//! Storing a file of imported requests as one transaction.
+//!
+//! Either every good row of a file is stored together with its `import_batches` record, or
+//! nothing is: a crash, a kill or a database error part-way leaves the store as it was.
+
+use chrono::{DateTime, Utc};
+use cityai_core::NewRequest;
+use cityai_core::time::to_storage;
+use serde::Serialize;
+use sqlx::any::Any;
+use sqlx::{Row, Transaction};
+
+use crate::taxonomy::DepartmentCache;
+use crate::{Result, Store};
+
+/// Where an imported file came from, recorded in `import_batches`.
+#[derive(Debug, Clone)]
+pub struct ImportFile {
+    /// The file name as given, without its directory.
+    pub file_name: String,
+    pub file_sha256: String,
+    /// `csv` or `xlsx`.
+    pub format: String,
+    /// The character encoding the reader used, such as `UTF-8` or `GB18030`.
+    pub encoding: String,
+    /// The id space of external ids in this file; the same id in two sources names two
+    /// different requests.
+    pub source: String,
+    /// Data rows in the file, good and bad.
+    pub rows_total: usize,
+    /// Rows the reader already rejected.
+    pub rows_rejected: usize,
+}
+
+/// A good row of an imported file.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    /// The row number in the file, counting the header as row 1.
+    pub row: usize,
+    pub request: NewRequest,
+}
+
+/// A row whose external id is already stored with different content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowConflict {
+    pub row: usize,
+    pub external_id: String,
+    pub existing_id: i64,
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportResult {
+    pub batch_id: i64,
+    pub imported: usize,
+    /// Rows already stored with the same content, including repeats within the file.
+    pub duplicates: usize,
+    /// Rows rejected because their external id is taken by a different request.
+    pub conflicts: Vec<RowConflict>,
+    /// Categories that the rows used and the taxonomy lacked.
+    pub categories_added: usize,
+    /// Whether the rows were stored; false when `all_or_nothing` met a conflict.
+    pub committed: bool,
+}
+
+/// The outcome of inserting one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Inserted {
+    New(i64),
+    Existing { id: i64, same_content: bool },
+}
+
+/// How often, in rows, the import reports progress.
+const PROGRESS_EVERY: usize = 1000;
+
+impl Store {
+    /// Stores the good rows of one file in a single transaction and records the file in
+    /// `import_batches`.
+    ///
+    /// Rows whose dedup key is stored already count as duplicates when their content is the
+    /// same and as conflicts when it differs; neither changes the stored request. Categories
+    /// missing from the taxonomy are added. `progress` is called with the number of rows
+    /// handled so far, every thousand rows and at the end. With `all_or_nothing`, a single
+    /// conflict rolls the whole file back and the result has `committed == false`.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::StoreError::Database`] when any statement fails; nothing is stored then.
+    pub async fn import_requests(
+        &self,
+        file: &ImportFile,
+        rows: &[ImportRow],
+        all_or_nothing: bool,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<ImportResult> {
+        let started_at = Utc::now();
+        let mut tx = self.pool.begin().await?;
+
+        let batch_id: i64 = sqlx::query(
+            "INSERT INTO import_batches (file_name, file_sha256, format, encoding, source, \
+             rows_total, imported, duplicates, rejected, started_at, finished_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, $7, $7) RETURNING id",
+        )
+        .bind(&file.file_name)
+        .bind(&file.file_sha256)
+        .bind(&file.format)
+        .bind(&file.encoding)
+        .bind(&file.source)
+        .bind(file.rows_total as i64)
+        .bind(to_storage(started_at))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+
+        let mut result = ImportResult {
+            batch_id,
+            ..ImportResult::default()
+        };
+        let mut cache = DepartmentCache::default();
+        for (done, row) in rows.iter().enumerate() {
+            let outcome = insert_one(
+                &mut tx,
+                &mut cache,
+                &row.request,
+                &file.source,
+                Some(batch_id),
+                started_at,
+            )
+            .await?;
+            match outcome {
+                Inserted::New(_) => result.imported += 1,
+                Inserted::Existing {
+                    same_content: true, ..
+                } => result.duplicates += 1,
+                Inserted::Existing { id, .. } => result.conflicts.push(RowConflict {
+                    row: row.row,
+                    external_id: row.request.external_id.clone().unwrap_or_default(),
+                    existing_id: id,
+                }),
+            }
+            if (done + 1) % PROGRESS_EVERY == 0 {
+                tracing::debug!(batch_id, rows_written = done + 1, "import progress");
+                progress(done + 1);
+            }
+        }
+        result.categories_added = cache.categories_added;
+        if all_or_nothing && !result.conflicts.is_empty() {
+            tx.rollback().await?;
+            return Ok(result);
+        }
+
+        sqlx::query(
+            "UPDATE import_batches SET imported = $1, duplicates = $2, rejected = $3, \
+             finished_at = $4 WHERE id = $5",
+        )
+        .bind(result.imported as i64)
+        .bind(result.duplicates as i64)
+        .bind((file.rows_rejected + result.conflicts.len()) as i64)
+        .bind(to_storage(Utc::now()))
+        .bind(batch_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        result.committed = true;
+        progress(rows.len());
+        Ok(result)
+    }
+
+    /// Counts the files recorded in `import_batches`.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::StoreError::Database`] when the query fails.
+    pub async fn import_batch_count(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM import_batches")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+}
+
+/// Inserts one request and its reply unless its dedup key is stored already.
+pub(crate) async fn insert_one(
+    tx: &mut Transaction<'_, Any>,
+    cache: &mut DepartmentCache,
+    request: &NewRequest,
+    source: &str,
+    batch_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Inserted> {
+    let dedup_key = request.dedup_key(source);
+    let content_hash = request.content_hash();
+    let department = match &request.category {
+        Some(path) => cache.department_for(tx, path).await?,
+        None => None,
+    };
+    let now_text = to_storage(now);
+
+    let inserted = sqlx::query(
+        "INSERT INTO requests (dedup_key, content_hash, source, external_id, channel, title, \
+         body, submitted_at, received_at, updated_at, citizen_ref, place_text, latitude, \
+         longitude, status, category_path, department_code, support_votes, objection_votes, \
+         import_batch_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, \
+         $17, $18, $19) \
+         ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+    )
+    .bind(&dedup_key)
+    .bind(&content_hash)
+    .bind(source)
+    .bind(request.external_id.as_deref().map(str::trim))
+    .bind(request.channel.as_str())
+    .bind(request.title.as_deref())
+    .bind(&request.body)
+    .bind(request.submitted_at.map(to_storage))
+    .bind(&now_text)
+    .bind(request.citizen_ref.as_deref())
+    .bind(request.place_text.as_deref())
+    .bind(request.latitude)
+    .bind(request.longitude)
+    .bind(request.initial_status().as_str())
+    .bind(request.category.as_ref().map(ToString::to_string))
+    .bind(department)
+    .bind(request.support_votes)
+    .bind(request.objection_votes)
+    .bind(batch_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+
+    let Some(row) = inserted else {
+        let existing = sqlx::query("SELECT id, content_hash FROM requests WHERE dedup_key = $1")
+            .bind(&dedup_key)
+            .fetch_one(&mut **tx)
+            .await?;
+        let stored_hash: String = existing.try_get("content_hash")?;
+        return Ok(Inserted::Existing {
+            id: existing.try_get("id")?,
+            same_content: stored_hash == content_hash,
+        });
+    };
+    let id: i64 = row.try_get("id")?;
+
+    if let Some(reply) = &request.reply {
+        sqlx::query(
+            "INSERT INTO replies (request_id, body, replied_at, origin, created_at) \
+             VALUES ($1, $2, $3, 'import', $4)",
+        )
+        .bind(id)
+        .bind(&reply.body)
+        .bind(reply.replied_at.map(to_storage))
+        .bind(&now_text)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(Inserted::New(id))
+}

@@ -1,0 +1,193 @@
+//! Persistence for CityAI: requests, taxonomy, departments and import history.
+//!
+//! Callers talk to [`Store`] and never see SQL. The store runs on sqlx's `Any` driver with
+//! runtime-checked queries written in SQL that SQLite and PostgreSQL both accept (`$1`
+//! placeholders, `RETURNING`, `ON CONFLICT`), so a PostgreSQL backend needs only its own
+//! migrations and URL handling. Times are stored as RFC 3339 UTC text.
+//!
+//! This crate does not parse files or route requests; it stores what other crates produce.
+
+mod error;
+mod import;
+mod migrate;
+mod requests;
+mod rows;
+mod taxonomy;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use error::StoreError;
+pub use import::{ImportFile, ImportResult, ImportRow, RowConflict};
+pub use migrate::{LATEST_VERSION, MIGRATIONS};
+pub use requests::{Page, RequestCounts, RequestFilter, RequestList};
+pub use taxonomy::TaxonomySummary;
+
+/// Shorthand for results of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database engine behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+}
+
+impl Backend {
+    /// Returns the backend a database URL selects.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::UnsupportedUrl`] for any scheme other than `sqlite:`.
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else {
+            // TODO: PostgreSQL (postgres://) needs its own migrations; the queries are portable.
+            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+}
+
+/// A handle to the CityAI database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens the database at `url`, creating it and its parent directory on first use, and
+    /// applies every pending migration.
+    ///
+    /// An SQLite database runs in WAL mode with foreign keys enforced and a 5 second busy
+    /// timeout.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::UnsupportedUrl`] for an unknown scheme, [`StoreError::CreateDir`] when the
+    /// directory cannot be made, [`StoreError::SchemaTooNew`] when a newer CityAI made the
+    /// database, and [`StoreError::Database`] or [`StoreError::Migration`] for database
+    /// failures.
+    pub async fn open(url: &str) -> Result<Self> {
+        Self::open_at_version(url, LATEST_VERSION).await
+    }
+
+    /// Opens the database and migrates it up to `version` only.
+    ///
+    /// For tests and fixtures that need a database as an older CityAI left it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`].
+    pub async fn open_at_version(url: &str, version: i64) -> Result<Self> {
+        let backend = Backend::from_url(url)?;
+        sqlx::any::install_default_drivers();
+        let url = prepare_sqlite_url(url)?;
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .execute(&pool)
+            .await?;
+        let store = Store { pool, backend };
+        migrate::run(&store.pool, version).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Returns the highest migration applied to the database.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the query fails.
+    pub async fn schema_version(&self) -> Result<i64> {
+        migrate::current_version(&self.pool).await
+    }
+
+    /// Checks that the database answers a trivial query, for readiness probes.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when it does not.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection, checkpointing the SQLite write-ahead log.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Makes sure the directory of an SQLite file exists and that the URL asks sqlx to create
+/// the file (`mode=rwc`) unless it already names a mode.
+fn prepare_sqlite_url(url: &str) -> Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let parent = Path::new(path)
+        .parent()
+        .filter(|p| path != ":memory:" && !p.as_os_str().is_empty());
+    if let Some(parent) = parent {
+        std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+            path: parent.display().to_string(),
+            source,
+        })?;
+    }
+    if query.split('&').any(|pair| pair.starts_with("mode=")) {
+        Ok(url.to_owned())
+    } else if query.is_empty() {
+        Ok(format!("sqlite://{path}?mode=rwc"))
+    } else {
+        Ok(format!("sqlite://{path}?{query}&mode=rwc"))
+    }
+}
+
+/// Returns the SQLite URL of the database file `cityai.db` inside `data_dir`.
+pub fn sqlite_url_in(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("cityai.db").display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_url_gets_create_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = sqlite_url_in(&dir.path().join("nested"));
+        let prepared = prepare_sqlite_url(&url).unwrap();
+        assert!(prepared.ends_with("cityai.db?mode=rwc"), "{prepared}");
+        assert!(dir.path().join("nested").is_dir());
+    }
+
+    #[test]
+    fn sqlite_url_keeps_explicit_mode() {
+        let prepared = prepare_sqlite_url("sqlite://x.db?mode=ro").unwrap();
+        assert_eq!(prepared, "sqlite://x.db?mode=ro");
+    }
+
+    #[test]
+    fn unknown_scheme_is_rejected() {
+        let err = Backend::from_url("mysql://localhost/cityai").unwrap_err();
+        assert!(
+            err.to_string().contains("mysql://localhost/cityai"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,101 @@
+//! Versioned schema migrations.
+//!
+//! Each migration is an SQL file applied once, in order, inside a transaction, and recorded
+//! in `schema_migrations`. Applied migrations are never edited; a schema change is a new file.
+
+use chrono::Utc;
+use sqlx::{AnyPool, Row};
+
+use crate::{Result, StoreError};
+
+/// One schema step.
+#[derive(Debug)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every SQLite migration, in order.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "core",
+        sql: include_str!("../migrations/sqlite/0001_core.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "votes_and_import_batches",
+        sql: include_str!("../migrations/sqlite/0002_votes_and_import_batches.sql"),
+    },
+];
+
+/// The schema version this build writes.
+pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
+
+const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)";
+
+/// Applies every migration above the current version up to `target`.
+pub(crate) async fn run(pool: &AnyPool, target: i64) -> Result<()> {
+    sqlx::query(CREATE_MIGRATIONS_TABLE).execute(pool).await?;
+    let current = current_version(pool).await?;
+    if current > LATEST_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            supported: LATEST_VERSION,
+        });
+    }
+    for migration in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > current && m.version <= target)
+    {
+        apply(pool, migration)
+            .await
+            .map_err(|source| StoreError::Migration {
+                version: migration.version,
+                name: migration.name,
+                source,
+            })?;
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
+    }
+    Ok(())
+}
+
+async fn apply(pool: &AnyPool, migration: &Migration) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+        .bind(migration.version)
+        .bind(migration.name)
+        .bind(cityai_core::time::to_storage(Utc::now()))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+pub(crate) async fn current_version(pool: &AnyPool) -> Result<i64> {
+    let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get::<i64, _>("version")?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_increase_by_one() {
+        for (i, migration) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(migration.version, i as i64 + 1, "{}", migration.name);
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Reading and writing citizen requests.
+
+use chrono::{DateTime, Utc};
+use cityai_core::time::to_storage;
+use cityai_core::{CategoryPath, Channel, NewRequest, Request, RequestStatus};
+use serde::Serialize;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, Row};
+
+use crate::rows::{REQUEST_COLUMNS, request_from_row};
+use crate::{Result, Store};
+
+/// Criteria for listing requests; every set field must match.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub status: Option<RequestStatus>,
+    /// Matches this category and every category below it.
+    pub category: Option<CategoryPath>,
+    pub department: Option<String>,
+    pub channel: Option<Channel>,
+    /// Submitted at or after this instant (received time when the source gave none).
+    pub from: Option<DateTime<Utc>>,
+    /// Submitted before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Text that must occur in the title or body.
+    pub text: Option<String>,
+}
+
+/// A page of a listing, counted from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub number: u32,
+    pub size: u32,
+}
+
+impl Page {
+    /// The largest page size a caller may ask for.
+    pub const MAX_SIZE: u32 = 500;
+
+    /// Builds a page, clamping the number to at least 1 and the size to 1..=[`Page::MAX_SIZE`].
+    pub fn new(number: u32, size: u32) -> Self {
+        Self {
+            number: number.max(1),
+            size: size.clamp(1, Self::MAX_SIZE),
+        }
+    }
+
+    fn offset(self) -> i64 {
+        i64::from(self.number - 1) * i64::from(self.size)
+    }
+}
+
+/// One page of requests and the number of requests matching the filter.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestList {
+    pub items: Vec<Request>,
+    pub total: i64,
+}
+
+/// Request counts by status.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RequestCounts {
+    pub total: i64,
+    pub by_status: Vec<(RequestStatus, i64)>,
+}
+
+/// The time a request counts as made: when submitted, or when received if the source gave none.
+const EFFECTIVE_TIME: &str = "COALESCE(submitted_at, received_at)";
+
+impl Store {
+    /// Stores one request from a live channel (web, hotline, Open311, reception) and returns
+    /// its id. When a request with the same dedup key exists, returns that request's id.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::StoreError::Database`] when the insert fails.
+    pub async fn insert_request(&self, request: &NewRequest) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let mut cache = crate::taxonomy::DepartmentCache::default();
+        let source = request.channel.as_str();
+        let inserted =
+            crate::import::insert_one(&mut tx, &mut cache, request, source, None, Utc::now())
+                .await?;
+        let id = match inserted {
+            crate::import::Inserted::New(id) => id,
+            crate::import::Inserted::Existing { id, .. } => id,
+        };
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Returns the request with `id`, or `None`.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::StoreError::Database`] when the query fails.
+    pub async fn request(&self, id: i64) -> Result<Option<Request>> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(request_from_row).transpose()
+    }
+
+    /// Lists requests matching `filter`, newest first, one page at a time.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::StoreError::Database`] when the query fails.
+    pub async fn list_requests(&self, filter: &RequestFilter, page: Page) -> Result<RequestList> {
+        let (where_clause, params) = where_clause(filter);
+
+        let count_sql = format!("SELECT COUNT(*) AS n FROM requests{where_clause}");
+        let total: i64 = bind_all(sqlx::query(&count_sql), &params)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+
+        let limit_index = params.len() + 1;
+        let list_sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests{where_clause} \
+             ORDER BY {EFFECTIVE_TIME} DESC, id DESC LIMIT ${limit_index} OFFSET ${}",
+            limit_index + 1
+        );
+        let rows = bind_all(sqlx::query(&list_sql), &params)
+            .bind(i64::from(page.size))
+            .bind(page.offset())
+            .fetch_all(&self.pool)
+            .await?;
+        let items = rows.iter().map(request_from_row).collect::<Result<_>>()?;
+        Ok(RequestList { items, total })
+    }
+
+    /// Counts all requests, and requests by status.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::StoreError::Database`] when the query fails.
+    pub async fn request_counts(&self) -> Result<RequestCounts> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM requests GROUP BY status")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut counts = RequestCounts::default();
+        for row in rows {
+            let status: String = row.try_get("status")?;
+            let n: i64 = row.try_get("n")?;
+            if let Ok(status) = status.parse() {
+                counts.by_status.push((status, n));
+            }
+            counts.total += n;
+        }
+        counts
+            .by_status
+            .sort_by_key(|(status, _)| RequestStatus::ALL.iter().position(|s| s == status));
+        Ok(counts)
+    }
+}
+
+/// A bound parameter of a dynamically built query.
+#[derive(Debug, Clone)]
+enum Param {
+    Text(String),
+}
+
+fn where_clause(filter: &RequestFilter) -> (String, Vec<Param>) {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut params: Vec<Param> = Vec::new();
+    let mut push = |condition: &str, values: Vec<String>| {
+        let mut text = condition.to_owned();
+        for value in values {
+            params.push(Param::Text(value));
+            text = text.replacen("$?", &format!("${}", params.len()), 1);
+        }
+        conditions.push(text);
+    };
+
+    if let Some(status) = filter.status {
+        push("status = $?", vec![status.as_str().to_owned()]);
+    }
+    if let Some(category) = &filter.category {
+        let path = category.to_string();
+        push(
+            "(category_path = $? OR category_path LIKE $? ESCAPE '\\')",
+            vec![path.clone(), format!("{}/%", escape_like(&path))],
+        );
+    }
+    if let Some(department) = &filter.department {
+        push("department_code = $?", vec![department.clone()]);
+    }
+    if let Some(channel) = filter.channel {
+        push("channel = $?", vec![channel.as_str().to_owned()]);
+    }
+    if let Some(from) = filter.from {
+        push(&format!("{EFFECTIVE_TIME} >= $?"), vec![to_storage(from)]);
+    }
+    if let Some(to) = filter.to {
+        push(&format!("{EFFECTIVE_TIME} < $?"), vec![to_storage(to)]);
+    }
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = format!("%{}%", escape_like(text));
+        push(
+            "(title LIKE $? ESCAPE '\\' OR body LIKE $? ESCAPE '\\')",
+            vec![pattern.clone(), pattern],
+        );
+    }
+
+    if conditions.is_empty() {
+        (String::new(), params)
+    } else {
+        (format!(" WHERE {}", conditions.join(" AND ")), params)
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern that uses `ESCAPE '\'`.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn bind_all<'q>(
+    mut query: Query<'q, Any, AnyArguments<'q>>,
+    params: &'q [Param],
+) -> Query<'q, Any, AnyArguments<'q>> {
+    for param in params {
+        match param {
+            Param::Text(text) => query = query.bind(text.as_str()),
+        }
+    }
+    query
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn where_clause_numbers_placeholders_in_order() {
+        let filter = RequestFilter {
+            status: Some(RequestStatus::Triage),
+            text: Some("路灯".into()),
+            ..RequestFilter::default()
+        };
+        let (sql, params) = where_clause(&filter);
+        assert_eq!(
+            sql,
+            " WHERE status = $1 AND (title LIKE $2 ESCAPE '\\' OR body LIKE $3 ESCAPE '\\')"
+        );
+        assert_eq!(params.len(), 3);
+    }
+
+    #[test]
+    fn escape_like_escapes_wildcards() {
+        assert_eq!(escape_like("100%_a\\b"), "100\\%\\_a\\\\b");
+    }
+
+    #[test]
+    fn page_clamps_number_and_size() {
+        assert_eq!(Page::new(0, 0), Page { number: 1, size: 1 });
+        assert_eq!(Page::new(3, 10_000).size, Page::MAX_SIZE);
+        assert_eq!(Page::new(3, 20).offset(), 40);
+    }
+}

@@ -1,0 +1,361 @@
+//! Store behaviour against a real SQLite database in a temporary directory.
+#![allow(clippy::unwrap_used)]
+
+use cityai_core::{
+    CategoryPath, Channel, Department, ImportedReply, NewRequest, RequestStatus, TaxonomyEntry,
+};
+use cityai_store::{
+    ImportFile, ImportRow, LATEST_VERSION, Page, RequestFilter, Store, sqlite_url_in,
+};
+
+async fn fresh_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    (dir, store)
+}
+
+fn file(source: &str, rows: usize) -> ImportFile {
+    ImportFile {
+        file_name: "test.csv".into(),
+        file_sha256: "0".repeat(64),
+        format: "csv".into(),
+        encoding: "UTF-8".into(),
+        source: source.into(),
+        rows_total: rows,
+        rows_rejected: 0,
+    }
+}
+
+fn request(external_id: Option<&str>, body: &str) -> NewRequest {
+    let mut request = NewRequest::new(Channel::Import, body);
+    request.external_id = external_id.map(str::to_owned);
+    request
+}
+
+fn rows(requests: Vec<NewRequest>) -> Vec<ImportRow> {
+    requests
+        .into_iter()
+        .enumerate()
+        .map(|(i, request)| ImportRow {
+            row: i + 2,
+            request,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn creates_database_in_wal_mode() {
+    let (dir, store) = fresh_store().await;
+    assert_eq!(store.schema_version().await.unwrap(), LATEST_VERSION);
+    store.close().await;
+    let header = std::fs::read(dir.path().join("cityai.db")).unwrap();
+    // Bytes 18 and 19 of the SQLite header are 2 for a WAL-mode database.
+    assert_eq!(&header[18..20], &[2, 2]);
+}
+
+#[tokio::test]
+async fn opens_and_upgrades_schema_v1_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cityai.db");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema-v1.db"),
+        &path,
+    )
+    .unwrap();
+    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), LATEST_VERSION);
+
+    let first = store.request(1).await.unwrap().unwrap();
+    assert_eq!(first.external_id.as_deref(), Some("V1-001"));
+    assert_eq!(first.status, RequestStatus::Assigned);
+    assert_eq!(first.department.as_deref(), Some("housing"));
+    assert_eq!(first.support_votes, None);
+    let second = store.request(2).await.unwrap().unwrap();
+    assert_eq!(second.channel, Channel::Web);
+    assert_eq!(second.latitude, Some(30.52));
+
+    // The upgraded database takes new rows with the columns version 2 added.
+    let mut voted = request(Some("V2-001"), "新的诉求");
+    voted.support_votes = Some(5);
+    let result = store
+        .import_requests(&file("import", 1), &rows(vec![voted]), false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(result.imported, 1);
+    assert_eq!(store.import_batch_count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn opens_database_left_at_older_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url_in(dir.path());
+    let old = Store::open_at_version(&url, 1).await.unwrap();
+    assert_eq!(old.schema_version().await.unwrap(), 1);
+    old.close().await;
+    let store = Store::open(&url).await.unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), LATEST_VERSION);
+}
+
+#[tokio::test]
+async fn import_is_idempotent() {
+    let (_dir, store) = fresh_store().await;
+    let batch = rows(vec![
+        request(Some("1"), "路灯不亮"),
+        request(None, "井盖缺失"),
+    ]);
+    let first = store
+        .import_requests(&file("import", 2), &batch, false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!((first.imported, first.duplicates), (2, 0));
+    let second = store
+        .import_requests(&file("import", 2), &batch, false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!((second.imported, second.duplicates), (0, 2));
+    assert_eq!(store.request_counts().await.unwrap().total, 2);
+}
+
+#[tokio::test]
+async fn same_external_id_in_another_source_is_another_request() {
+    let (_dir, store) = fresh_store().await;
+    store
+        .import_requests(
+            &file("hotline", 1),
+            &rows(vec![request(Some("7"), "路灯不亮")]),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let result = store
+        .import_requests(
+            &file("board", 1),
+            &rows(vec![request(Some("7"), "噪音扰民")]),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.imported, 1);
+}
+
+#[tokio::test]
+async fn conflicting_content_under_same_id_is_reported() {
+    let (_dir, store) = fresh_store().await;
+    store
+        .import_requests(
+            &file("import", 1),
+            &rows(vec![request(Some("7"), "路灯不亮")]),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let result = store
+        .import_requests(
+            &file("import", 1),
+            &rows(vec![request(Some("7"), "噪音扰民")]),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.imported, 0);
+    assert_eq!(result.conflicts.len(), 1);
+    assert_eq!(result.conflicts[0].external_id, "7");
+    assert_eq!(result.conflicts[0].row, 2);
+    let stored = store
+        .request(result.conflicts[0].existing_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.body, "路灯不亮");
+}
+
+#[tokio::test]
+async fn all_or_nothing_rolls_back_on_conflict() {
+    let (_dir, store) = fresh_store().await;
+    store
+        .import_requests(
+            &file("import", 1),
+            &rows(vec![request(Some("7"), "路灯不亮")]),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let result = store
+        .import_requests(
+            &file("import", 2),
+            &rows(vec![
+                request(Some("8"), "新诉求"),
+                request(Some("7"), "噪音扰民"),
+            ]),
+            true,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    assert!(!result.committed);
+    assert_eq!(store.request_counts().await.unwrap().total, 1);
+    assert_eq!(store.import_batch_count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn category_maps_to_department_through_ancestors() {
+    let (_dir, store) = fresh_store().await;
+    let departments = [Department {
+        code: "housing".into(),
+        name: "市住房和城乡建设局".into(),
+    }];
+    let entries = [
+        TaxonomyEntry {
+            path: CategoryPath::parse("城乡建设").unwrap(),
+            department: Some("housing".into()),
+        },
+        TaxonomyEntry {
+            path: CategoryPath::parse("城乡建设/市政设施/路灯").unwrap(),
+            department: None,
+        },
+    ];
+    let summary = store.import_taxonomy(&departments, &entries).await.unwrap();
+    assert_eq!(summary.categories_added, 3);
+    assert_eq!(summary.departments_added, 1);
+
+    let mut labelled = request(Some("1"), "路灯不亮");
+    labelled.category = Some(CategoryPath::parse("城乡建设/市政设施/路灯").unwrap());
+    let mut unknown = request(Some("2"), "景区门票");
+    unknown.category = Some(CategoryPath::parse("商贸旅游").unwrap());
+    let result = store
+        .import_requests(
+            &file("import", 2),
+            &rows(vec![labelled, unknown]),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.categories_added, 1);
+
+    let list = store
+        .list_requests(
+            &RequestFilter {
+                category: Some(CategoryPath::parse("城乡建设").unwrap()),
+                ..RequestFilter::default()
+            },
+            Page::new(1, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(list.total, 1);
+    assert_eq!(list.items[0].department.as_deref(), Some("housing"));
+    assert_eq!(list.items[0].status, RequestStatus::Assigned);
+}
+
+#[tokio::test]
+async fn taxonomy_with_unknown_department_writes_nothing() {
+    let (_dir, store) = fresh_store().await;
+    let entries = [TaxonomyEntry {
+        path: CategoryPath::parse("交通运输").unwrap(),
+        department: Some("transport".into()),
+    }];
+    let err = store.import_taxonomy(&[], &entries).await.unwrap_err();
+    assert!(err.to_string().contains("transport"), "{err}");
+    assert!(store.categories().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn list_filters_and_pages() {
+    let (_dir, store) = fresh_store().await;
+    let mut batch = Vec::new();
+    for i in 0..25 {
+        let mut r = request(Some(&i.to_string()), &format!("第{i}条 路灯"));
+        r.submitted_at = cityai_core::time::parse_datetime(
+            &format!("2026-01-{:02} 10:00:00", i + 1),
+            cityai_core::time::default_city_offset(),
+        );
+        if i % 5 == 0 {
+            r.reply = Some(ImportedReply {
+                body: "已答复".into(),
+                replied_at: None,
+            });
+        }
+        batch.push(r);
+    }
+    batch.push(request(Some("x"), "噪音 100% 扰民"));
+    store
+        .import_requests(
+            &file("import", batch.len()),
+            &rows(batch),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+
+    let page2 = store
+        .list_requests(&RequestFilter::default(), Page::new(2, 10))
+        .await
+        .unwrap();
+    assert_eq!(page2.total, 26);
+    assert_eq!(page2.items.len(), 10);
+
+    let replied = store
+        .list_requests(
+            &RequestFilter {
+                status: Some(RequestStatus::Replied),
+                ..RequestFilter::default()
+            },
+            Page::new(1, 50),
+        )
+        .await
+        .unwrap();
+    assert_eq!(replied.total, 5);
+
+    let january_tenth_on = store
+        .list_requests(
+            &RequestFilter {
+                from: cityai_core::time::parse_datetime(
+                    "2026-01-10",
+                    cityai_core::time::default_city_offset(),
+                ),
+                to: cityai_core::time::parse_datetime(
+                    "2026-01-20",
+                    cityai_core::time::default_city_offset(),
+                ),
+                ..RequestFilter::default()
+            },
+            Page::new(1, 50),
+        )
+        .await
+        .unwrap();
+    assert_eq!(january_tenth_on.total, 10);
+    // Newest first.
+    assert_eq!(january_tenth_on.items[0].external_id.as_deref(), Some("18"));
+
+    let percent = store
+        .list_requests(
+            &RequestFilter {
+                text: Some("100%".into()),
+                ..RequestFilter::default()
+            },
+            Page::new(1, 50),
+        )
+        .await
+        .unwrap();
+    assert_eq!(percent.total, 1);
+}
+
+#[tokio::test]
+async fn live_channel_insert_returns_existing_id_for_repeat() {
+    let (_dir, store) = fresh_store().await;
+    let mut web = NewRequest::new(Channel::Web, "公园厕所无人打扫");
+    web.external_id = Some("W-1".into());
+    let first = store.insert_request(&web).await.unwrap();
+    let again = store.insert_request(&web).await.unwrap();
+    assert_eq!(first, again);
+    let stored = store.request(first).await.unwrap().unwrap();
+    assert_eq!(stored.channel, Channel::Web);
+    assert_eq!(stored.status, RequestStatus::Received);
+}

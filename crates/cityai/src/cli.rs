@@ -1,0 +1,202 @@
+//! Command-line arguments and configuration.
+//!
+//! Every global option has an environment variable so that services can be configured
+//! without arguments; the option wins when both are given.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use cityai_core::{Channel, Lang};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// CityAI: request routing, knowledge answers and AI governance for city government.
+#[derive(Debug, Parser)]
+#[command(name = "cityai", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOptions,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every subcommand; they may come before or after it.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalOptions {
+    /// Directory for the database and other files CityAI writes.
+    #[arg(
+        long,
+        env = "CITYAI_DATA_DIR",
+        default_value = "./cityai-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// Database URL; defaults to the SQLite file cityai.db in the data directory.
+    #[arg(long, env = "CITYAI_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Address and port the server listens on.
+    #[arg(
+        long,
+        env = "CITYAI_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub listen: SocketAddr,
+
+    /// Language of messages and the default console language: zh-CN or en.
+    #[arg(long, env = "CITYAI_LANG", default_value = "zh-CN", value_parser = parse_lang, global = true)]
+    pub lang: Lang,
+
+    /// Log line format on standard error.
+    #[arg(long, env = "CITYAI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+impl GlobalOptions {
+    /// Returns the database URL, defaulting to `cityai.db` in the data directory.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| cityai_store::sqlite_url_in(&self.data_dir))
+    }
+}
+
+fn parse_lang(value: &str) -> Result<Lang, String> {
+    value.parse()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web console and API server.
+    Serve(ServeArgs),
+    /// Load requests or a category taxonomy from a file.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Fill an empty database with the built-in demo data before serving.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import citizen requests from a CSV (UTF-8 or GBK/GB18030) or XLSX file.
+    Requests(ImportRequestsArgs),
+    /// Import a category taxonomy (一级分类, 二级分类, 三级分类, optional 承办部门).
+    Taxonomy(ImportTaxonomyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportRequestsArgs {
+    /// The file to import (.csv, .tsv, .txt or .xlsx).
+    pub file: PathBuf,
+
+    /// Match a column to a field, overriding the header names: COLUMN=FIELD. Fields:
+    /// external_id, title, body, submitted_at, citizen_ref, place, latitude, longitude,
+    /// category, category2, category3, support_votes, objection_votes, reply, replied_at,
+    /// ignore. Repeat for several columns.
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub mappings: Vec<String>,
+
+    /// Store nothing if any row is rejected.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Print one JSON summary object instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Name of the system the file was exported from. External ids are unique within a
+    /// source, so files from different systems never collide. Defaults to "import".
+    #[arg(long, default_value = "import")]
+    pub source: String,
+
+    /// Channel recorded on the imported requests.
+    #[arg(long, value_parser = parse_channel, default_value = "import")]
+    pub channel: Channel,
+
+    /// XLSX sheet to read; the first sheet by default.
+    #[arg(long)]
+    pub sheet: Option<String>,
+
+    /// Largest accepted field in bytes; a row with a larger field is rejected.
+    #[arg(long, default_value_t = cityai_import::ReadOptions::DEFAULT_MAX_FIELD_BYTES)]
+    pub max_field_bytes: usize,
+}
+
+fn parse_channel(value: &str) -> Result<Channel, String> {
+    value
+        .parse()
+        .map_err(|err: cityai_core::request::UnknownValue| err.to_string())
+}
+
+#[derive(Debug, Args)]
+pub struct ImportTaxonomyArgs {
+    /// The taxonomy file (.csv or .xlsx).
+    pub file: PathBuf,
+
+    /// Print one JSON summary object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn global_options_come_before_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "cityai",
+            "--data-dir",
+            "D",
+            "--lang",
+            "en",
+            "import",
+            "requests",
+            "f.csv",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.data_dir, PathBuf::from("D"));
+        assert_eq!(cli.global.lang, Lang::En);
+        assert!(matches!(
+            cli.command,
+            Command::Import(ImportCommand::Requests(_))
+        ));
+    }
+
+    #[test]
+    fn global_options_come_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["cityai", "serve", "--listen", "127.0.0.1:9000"]).unwrap();
+        assert_eq!(cli.global.listen.port(), 9000);
+    }
+
+    #[test]
+    fn default_database_is_in_data_dir() {
+        let cli = Cli::try_parse_from(["cityai", "--data-dir", "/srv/city", "serve"]).unwrap();
+        assert_eq!(cli.global.database_url(), "sqlite:///srv/city/cityai.db");
+    }
+
+    #[test]
+    fn invalid_lang_is_rejected() {
+        let err = Cli::try_parse_from(["cityai", "--lang", "fr", "serve"]).unwrap_err();
+        assert!(err.to_string().contains("zh-CN or en"), "{err}");
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,285 @@
+//! `cityai import requests|taxonomy`.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+use cityai_core::Lang;
+use cityai_core::i18n::tf;
+use cityai_import::{
+    ParsedFile, ReadOptions, Reason, RejectedRow, read_requests_file, read_taxonomy,
+};
+use cityai_store::{ImportFile, ImportResult, ImportRow};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::cli::{GlobalOptions, ImportRequestsArgs, ImportTaxonomyArgs};
+use crate::output;
+
+/// Exit code when `--strict` met a bad row and nothing was stored.
+const EXIT_STRICT_REJECTED: u8 = 3;
+
+/// How many rejected rows the text summary lists; `--json` lists them all.
+const REJECTED_SHOWN: usize = 20;
+
+/// The `--json` summary of `import requests`.
+#[derive(Debug, Serialize)]
+struct RequestsSummary<'a> {
+    imported: usize,
+    duplicates: usize,
+    rejected: usize,
+    committed: bool,
+    file: &'a str,
+    format: &'a str,
+    encoding: &'a str,
+    rows_total: usize,
+    categories_added: usize,
+    #[serde(flatten)]
+    mapping: &'a cityai_import::ColumnMapping,
+    rejected_rows: Vec<RejectedRowReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct RejectedRowReport {
+    #[serde(flatten)]
+    row: RejectedRow,
+    message: String,
+}
+
+pub async fn requests(
+    global: &GlobalOptions,
+    args: &ImportRequestsArgs,
+) -> anyhow::Result<ExitCode> {
+    let lang = global.lang;
+    let options = ReadOptions {
+        mappings: args.mappings.clone(),
+        max_field_bytes: args.max_field_bytes,
+        channel: args.channel,
+        sheet: args.sheet.clone(),
+        ..ReadOptions::default()
+    };
+    let path = args.file.clone();
+    let parsed = tokio::task::spawn_blocking(move || read_requests_file(&path, &options))
+        .await?
+        .map_err(|err| anyhow!(err.message(lang)))?;
+
+    let mut rejected = parsed.rejected.clone();
+    let strict_failed = args.strict && !rejected.is_empty();
+    let result = if strict_failed {
+        ImportResult::default()
+    } else {
+        write_rows(global, args, &parsed).await?
+    };
+    let external_id_column = parsed
+        .mapping
+        .column_of(cityai_import::Field::ExternalId)
+        .and_then(|_| {
+            parsed
+                .mapping
+                .columns
+                .iter()
+                .find(|(_, field)| **field == cityai_import::Field::ExternalId)
+                .map(|(header, _)| header.clone())
+        });
+    for conflict in &result.conflicts {
+        rejected.push(RejectedRow {
+            row: conflict.row,
+            line: None,
+            column: external_id_column.clone(),
+            reason: Reason::ExternalIdConflict {
+                value: conflict.external_id.clone(),
+                existing: conflict.existing_id,
+            },
+        });
+    }
+    rejected.sort_by_key(|r| r.row);
+    let nothing_stored = args.strict && !result.committed;
+
+    if args.json {
+        output::json(&RequestsSummary {
+            imported: if result.committed { result.imported } else { 0 },
+            duplicates: if result.committed {
+                result.duplicates
+            } else {
+                0
+            },
+            rejected: rejected.len(),
+            committed: result.committed,
+            file: &parsed.file_name,
+            format: parsed.format.as_str(),
+            encoding: &parsed.encoding,
+            rows_total: parsed.rows_total,
+            categories_added: result.categories_added,
+            mapping: &parsed.mapping,
+            rejected_rows: rejected
+                .iter()
+                .map(|row| RejectedRowReport {
+                    message: row.message(lang),
+                    row: row.clone(),
+                })
+                .collect(),
+        })?;
+    } else {
+        print_text_summary(lang, &parsed, &result, &rejected, nothing_stored);
+    }
+
+    Ok(if nothing_stored {
+        ExitCode::from(EXIT_STRICT_REJECTED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn write_rows(
+    global: &GlobalOptions,
+    args: &ImportRequestsArgs,
+    parsed: &ParsedFile,
+) -> anyhow::Result<ImportResult> {
+    let store = super::open_store(global).await?;
+    let rows: Vec<ImportRow> = parsed
+        .rows
+        .iter()
+        .map(|row| ImportRow {
+            row: row.row,
+            request: row.request.clone(),
+        })
+        .collect();
+    let file = ImportFile {
+        file_name: parsed.file_name.clone(),
+        file_sha256: parsed.file_sha256.clone(),
+        format: parsed.format.as_str().to_owned(),
+        encoding: parsed.encoding.clone(),
+        source: args.source.clone(),
+        rows_total: parsed.rows_total,
+        rows_rejected: parsed.rejected.len(),
+    };
+
+    let bar = progress_bar(global.lang, rows.len(), args.json);
+    let result = store
+        .import_requests(&file, &rows, args.strict, &mut |done| {
+            bar.set_position(done as u64)
+        })
+        .await;
+    bar.finish_and_clear();
+    store.close().await;
+    Ok(result?)
+}
+
+/// Returns a progress bar on an interactive terminal, and a hidden one otherwise.
+fn progress_bar(lang: Lang, len: usize, json: bool) -> ProgressBar {
+    if json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    let template = format!(
+        "{} {{bar:40}} {{pos}}/{{len}} ({{eta}})",
+        cityai_core::i18n::t(lang, "import.progress")
+    );
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn print_text_summary(
+    lang: Lang,
+    parsed: &ParsedFile,
+    result: &ImportResult,
+    rejected: &[RejectedRow],
+    nothing_stored: bool,
+) {
+    output::line(&tf(
+        lang,
+        "import.file_info",
+        &[
+            ("file", &parsed.file_name),
+            ("format", &parsed.format.as_str()),
+            ("encoding", &parsed.encoding),
+            ("rows", &parsed.rows_total),
+        ],
+    ));
+    let (imported, duplicates) = if result.committed {
+        (result.imported, result.duplicates)
+    } else {
+        (0, 0)
+    };
+    output::line(&tf(
+        lang,
+        "import.summary",
+        &[
+            ("imported", &imported),
+            ("duplicates", &duplicates),
+            ("rejected", &rejected.len()),
+        ],
+    ));
+    if result.categories_added > 0 {
+        output::line(&tf(
+            lang,
+            "import.categories_added",
+            &[("count", &result.categories_added)],
+        ));
+    }
+    if !rejected.is_empty() {
+        output::line(&tf(lang, "import.rejected_heading", &[]));
+        for row in rejected.iter().take(REJECTED_SHOWN) {
+            output::line(&format!("  {}", row.message(lang)));
+        }
+        if rejected.len() > REJECTED_SHOWN {
+            output::line(&tf(
+                lang,
+                "import.rejected_more",
+                &[("count", &(rejected.len() - REJECTED_SHOWN))],
+            ));
+        }
+    }
+    if nothing_stored {
+        output::line(&tf(lang, "import.strict_rejected", &[]));
+    }
+}
+
+pub async fn taxonomy(
+    global: &GlobalOptions,
+    args: &ImportTaxonomyArgs,
+) -> anyhow::Result<ExitCode> {
+    let lang = global.lang;
+    let path = args.file.clone();
+    let parsed = tokio::task::spawn_blocking(move || read_taxonomy(&path))
+        .await?
+        .map_err(|err| anyhow!(err.message(lang)))?;
+    let store = super::open_store(global).await?;
+    let summary = store
+        .import_taxonomy(&parsed.departments, &parsed.entries)
+        .await?;
+    store.close().await;
+
+    if args.json {
+        #[derive(Serialize)]
+        struct TaxonomyReport<'a> {
+            #[serde(flatten)]
+            summary: cityai_store::TaxonomySummary,
+            entries: usize,
+            rejected: usize,
+            rejected_rows: &'a [RejectedRow],
+        }
+        output::json(&TaxonomyReport {
+            summary,
+            entries: parsed.entries.len(),
+            rejected: parsed.rejected.len(),
+            rejected_rows: &parsed.rejected,
+        })?;
+    } else {
+        output::line(&tf(
+            lang,
+            "import.taxonomy_summary",
+            &[
+                ("added", &summary.categories_added),
+                ("updated", &summary.categories_updated),
+                ("departments", &summary.departments_added),
+            ],
+        ));
+        for row in &parsed.rejected {
+            output::line(&format!("  {}", row.message(lang)));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,64 @@
+//! Subcommands. Each opens what it needs, does its work through the library crates, and
+//! prints through [`crate::output`].
+
+mod import;
+mod serve;
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use cityai_store::Store;
+
+use crate::cli::{Cli, Command, GlobalOptions, ImportCommand};
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve::run(&cli.global, &args).await,
+        Command::Import(ImportCommand::Requests(args)) => {
+            import::requests(&cli.global, &args).await
+        }
+        Command::Import(ImportCommand::Taxonomy(args)) => {
+            import::taxonomy(&cli.global, &args).await
+        }
+    }
+}
+
+/// Opens the configured database, creating and migrating it when needed.
+async fn open_store(global: &GlobalOptions) -> anyhow::Result<Store> {
+    let url = global.database_url();
+    Store::open(&url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact_url(&url)))
+}
+
+/// Hides a password in a database URL so that it can be shown in messages.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_url_hides_password() {
+        assert_eq!(
+            redact_url("postgres://city:secret@db:5432/cityai"),
+            "postgres://city:***@db:5432/cityai"
+        );
+        assert_eq!(
+            redact_url("sqlite:///srv/cityai.db"),
+            "sqlite:///srv/cityai.db"
+        );
+    }
+}

@@ -1,0 +1,104 @@
+//! `cityai serve`: the web console and API.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use cityai_core::i18n::tf;
+use cityai_server::{AppState, serve, shutdown_signal};
+use cityai_store::{ImportFile, ImportRow, Store};
+
+use crate::cli::{GlobalOptions, ServeArgs};
+use crate::output;
+
+pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store_logged(global).await?;
+    if args.demo {
+        load_demo(global, &store).await?;
+    }
+
+    let listener = tokio::net::TcpListener::bind(global.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {}; choose another address with --listen or CITYAI_LISTEN",
+                global.listen
+            )
+        })?;
+    let addr = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+    tracing::info!(%addr, "listening");
+    output::line(&tf(global.lang, "serve.listening", &[("addr", &addr)]));
+
+    let state = AppState {
+        store: store.clone(),
+        default_lang: global.lang,
+    };
+    serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    output::line(&tf(global.lang, "serve.stopped", &[]));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn open_store_logged(global: &GlobalOptions) -> anyhow::Result<Store> {
+    let store = super::open_store(global).await?;
+    tracing::info!(
+        schema_version = store.schema_version().await?,
+        "database ready"
+    );
+    Ok(store)
+}
+
+/// Loads the built-in demo data into an empty database; leaves a non-empty one alone.
+async fn load_demo(global: &GlobalOptions, store: &Store) -> anyhow::Result<()> {
+    let existing = store.request_counts().await?.total;
+    if existing > 0 {
+        output::line(&tf(
+            global.lang,
+            "serve.demo_not_empty",
+            &[("count", &existing)],
+        ));
+        return Ok(());
+    }
+
+    let departments = cityai_demo::departments();
+    let taxonomy = cityai_demo::taxonomy();
+    store
+        .import_taxonomy(&departments, &taxonomy)
+        .await
+        .context("cannot load the demo taxonomy")?;
+
+    let rows: Vec<ImportRow> = cityai_demo::requests(chrono::Utc::now())
+        .into_iter()
+        .enumerate()
+        .map(|(i, request)| ImportRow {
+            row: i + 1,
+            request,
+        })
+        .collect();
+    let file = ImportFile {
+        file_name: "built-in demo data".to_owned(),
+        file_sha256: String::new(),
+        format: "builtin".to_owned(),
+        encoding: "UTF-8".to_owned(),
+        source: "demo".to_owned(),
+        rows_total: rows.len(),
+        rows_rejected: 0,
+    };
+    let result = store
+        .import_requests(&file, &rows, false, &mut |_| {})
+        .await
+        .context("cannot load the demo requests")?;
+    tracing::info!(requests = result.imported, "loaded demo data");
+    output::line(&tf(
+        global.lang,
+        "serve.demo_loaded",
+        &[
+            ("requests", &result.imported),
+            ("categories", &taxonomy.len()),
+            ("departments", &departments.len()),
+        ],
+    ));
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! Starts the real `cityai serve --demo` process, reads pages over HTTP, and stops it with
+//! SIGTERM.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use common::cityai;
+
+/// Sends one HTTP/1.1 GET and returns the status line and the whole response.
+fn http_get(addr: &str, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// Reads standard output up to the line that announces the address, and returns
+/// `host:port`, the lines before it, and the reader for the rest.
+fn listening_address(
+    child: &mut Child,
+) -> (String, Vec<String>, BufReader<std::process::ChildStdout>) {
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut before = Vec::new();
+    for _ in 0..10 {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        if let Some(rest) = line.trim().strip_prefix("CityAI is running at http://") {
+            return (rest.trim_end_matches('/').to_owned(), before, stdout);
+        }
+        before.push(line);
+    }
+    panic!("serve did not announce its address; output so far: {before:?}");
+}
+
+fn terminate(child: &Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn serve_demo_lists_requests_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = cityai(dir.path())
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (addr, _, mut stdout) = listening_address(&mut child);
+
+    let health = http_get(&addr, "/healthz");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(
+        health.to_ascii_lowercase().contains("x-request-id:"),
+        "{health}"
+    );
+
+    let page = http_get(&addr, "/requests?lang=en&size=10");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("Page 1 of"), "{page}");
+    let total: u32 = page
+        .split(" in all")
+        .next()
+        .and_then(|head| head.rsplit('>').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no total on the page: {page}"));
+    assert!(
+        (300..=400).contains(&total),
+        "demo has a few hundred requests, got {total}"
+    );
+
+    terminate(&child);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "serve exits cleanly on SIGTERM: {status}");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("CityAI stopped."), "{rest}");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        stderr.contains("request_id="),
+        "request logs carry the request id: {stderr}"
+    );
+}
+
+#[test]
+fn demo_is_not_loaded_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    for expected in ["Loaded the demo data", "already holds"] {
+        let mut child = cityai(dir.path())
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (_, before, _stdout) = listening_address(&mut child);
+        assert!(
+            before.iter().any(|line| line.contains(expected)),
+            "{before:?}"
+        );
+        terminate(&child);
+        assert!(child.wait().unwrap().success());
+    }
+}
