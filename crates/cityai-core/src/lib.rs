@@ -10,5 +10,5 @@ pub mod taxonomy;
 pub mod time;
 
 pub use i18n::{Lang, Messages};
-pub use request::{Channel, ImportedReply, NewRequest, Request, RequestStatus};
+pub use request::{Channel, ImportRow, ImportedReply, NewRequest, Request, RequestStatus};
 pub use taxonomy::{CategoryPath, Department, TaxonomyEntry, TaxonomyError};

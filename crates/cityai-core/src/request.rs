@@ -241,6 +241,13 @@ impl NewRequest {
     }
 }
 
+/// A request read from row `row` of an imported file, counting the header as row 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportRow {
+    pub row: usize,
+    pub request: NewRequest,
+}
+
 /// A stored request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Request {

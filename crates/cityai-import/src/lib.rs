@@ -19,7 +19,7 @@ use std::path::Path;
 pub use encoding::Encoding;
 pub use error::{ImportError, Reason, RejectedRow};
 pub use fields::{ColumnMapping, Field};
-pub use requests::{ParsedFile, ParsedRow, ReadOptions, read_requests, read_requests_file};
+pub use requests::{ParsedFile, ReadOptions, read_requests, read_requests_file};
 pub use table::Format;
 pub use taxonomy::{ParsedTaxonomy, read_taxonomy};
 

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use cityai_core::time::{default_city_offset, parse_datetime};
-use cityai_core::{CategoryPath, Channel, ImportedReply, NewRequest};
+use cityai_core::{CategoryPath, Channel, ImportRow, ImportedReply, NewRequest};
 use cityai_text::normalize;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -46,14 +46,6 @@ impl ReadOptions {
     pub const DEFAULT_MAX_FIELD_BYTES: usize = 1 << 20;
 }
 
-/// A good row.
-#[derive(Debug, Clone)]
-pub struct ParsedRow {
-    /// Row number counting the header as row 1.
-    pub row: usize,
-    pub request: NewRequest,
-}
-
 /// A request file read into good rows and rejected rows.
 #[derive(Debug, Clone, Serialize)]
 pub struct ParsedFile {
@@ -64,7 +56,7 @@ pub struct ParsedFile {
     pub encoding: String,
     pub mapping: ColumnMapping,
     #[serde(skip)]
-    pub rows: Vec<ParsedRow>,
+    pub rows: Vec<ImportRow>,
     pub rejected: Vec<RejectedRow>,
     /// Data rows in the file, good and bad.
     pub rows_total: usize,
@@ -81,10 +73,10 @@ pub fn read_requests_file(path: &Path, options: &ReadOptions) -> Result<ParsedFi
         file: file_name.clone(),
         source,
     })?;
-    read_requests(&file_name, &bytes, options)
+    read_requests(&file_name, bytes, options)
 }
 
-/// Reads a request file from memory.
+/// Reads a request file from memory, releasing `bytes` once they are split into cells.
 ///
 /// # Errors
 ///
@@ -94,15 +86,17 @@ pub fn read_requests_file(path: &Path, options: &ReadOptions) -> Result<ParsedFi
 /// Problems confined to one row reject that row instead.
 pub fn read_requests(
     file_name: &str,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     options: &ReadOptions,
 ) -> Result<ParsedFile, ImportError> {
+    let file_sha256 = hex::encode(Sha256::digest(&bytes));
     let table = read_table(
         file_name,
-        bytes,
+        &bytes,
         options.max_field_bytes,
         options.sheet.as_deref(),
     )?;
+    drop(bytes);
     let mapping = ColumnMapping::build(&table.headers, &options.mappings)?;
     if mapping.column_of(Field::Body).is_none() {
         return Err(ImportError::MissingBodyColumn {
@@ -114,9 +108,10 @@ pub fn read_requests(
     let rows_total = table.rows_total();
     let mut rejected = table.rejected;
     let mut rows = Vec::with_capacity(table.records.len());
-    for record in &table.records {
-        match to_request(record, &mapping, &table.headers, options) {
-            Ok(request) => rows.push(ParsedRow {
+    // Consuming the records frees each row's cells as soon as its request is built.
+    for record in table.records {
+        match to_request(&record, &mapping, &table.headers, options) {
+            Ok(request) => rows.push(ImportRow {
                 row: record.row,
                 request,
             }),
@@ -132,7 +127,7 @@ pub fn read_requests(
 
     Ok(ParsedFile {
         file_name: file_name.to_owned(),
-        file_sha256: hex::encode(Sha256::digest(bytes)),
+        file_sha256,
         format: table.format,
         encoding: table
             .encoding
@@ -307,7 +302,7 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> ParsedFile {
-        read_requests("t.csv", text.as_bytes(), &ReadOptions::default()).unwrap()
+        read_requests("t.csv", text.as_bytes().to_vec(), &ReadOptions::default()).unwrap()
     }
 
     #[test]
@@ -416,8 +411,12 @@ mod tests {
 
     #[test]
     fn missing_body_column_is_an_error() {
-        let err = read_requests("t.csv", b"id,when\n1,2020-01-01\n", &ReadOptions::default())
-            .unwrap_err();
+        let err = read_requests(
+            "t.csv",
+            b"id,when\n1,2020-01-01\n".to_vec(),
+            &ReadOptions::default(),
+        )
+        .unwrap_err();
         assert!(
             matches!(err, ImportError::MissingBodyColumn { headers, .. } if headers == "id, when")
         );

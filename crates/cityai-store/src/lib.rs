@@ -20,8 +20,9 @@ use std::str::FromStr;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use cityai_core::ImportRow;
 pub use error::StoreError;
-pub use import::{ImportFile, ImportResult, ImportRow, RowConflict};
+pub use import::{ImportFile, ImportResult, RowConflict};
 pub use migrate::{LATEST_VERSION, MIGRATIONS};
 pub use requests::{Page, RequestCounts, RequestFilter, RequestList};
 pub use taxonomy::TaxonomySummary;

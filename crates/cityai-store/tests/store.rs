@@ -359,3 +359,75 @@ async fn live_channel_insert_returns_existing_id_for_repeat() {
     assert_eq!(stored.channel, Channel::Web);
     assert_eq!(stored.status, RequestStatus::Received);
 }
+
+#[tokio::test]
+async fn repeats_within_a_file_span_insert_chunks() {
+    let (_dir, store) = fresh_store().await;
+    let mut batch: Vec<NewRequest> = (0..450)
+        .map(|i| {
+            request(
+                Some(&(i % 300).to_string()),
+                &format!("第{}条诉求", i % 300),
+            )
+        })
+        .collect();
+    batch.push(request(Some("5"), "编号相同但内容不同"));
+    let result = store
+        .import_requests(
+            &file("import", batch.len()),
+            &rows(batch),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.imported, 300);
+    assert_eq!(result.duplicates, 150);
+    assert_eq!(result.conflicts.len(), 1);
+    assert_eq!(result.conflicts[0].row, 452);
+    let first = store
+        .request(result.conflicts[0].existing_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.body, "第5条诉求");
+    assert_eq!(store.request_counts().await.unwrap().total, 300);
+}
+
+#[tokio::test]
+async fn imported_replies_are_stored_with_their_requests() {
+    let (_dir, store) = fresh_store().await;
+    let batch: Vec<NewRequest> = (0..250)
+        .map(|i| {
+            let mut r = request(Some(&i.to_string()), &format!("诉求{i}"));
+            if i % 2 == 0 {
+                r.reply = Some(ImportedReply {
+                    body: format!("答复{i}"),
+                    replied_at: None,
+                });
+            }
+            r
+        })
+        .collect();
+    store
+        .import_requests(
+            &file("import", batch.len()),
+            &rows(batch),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let replied = store
+        .list_requests(
+            &RequestFilter {
+                status: Some(RequestStatus::Replied),
+                ..RequestFilter::default()
+            },
+            Page::new(1, 500),
+        )
+        .await
+        .unwrap();
+    assert_eq!(replied.total, 125);
+    assert_eq!(store.reply_count().await.unwrap(), 125);
+}

@@ -9,7 +9,7 @@ use cityai_core::i18n::tf;
 use cityai_import::{
     ParsedFile, ReadOptions, Reason, RejectedRow, read_requests_file, read_taxonomy,
 };
-use cityai_store::{ImportFile, ImportResult, ImportRow};
+use cityai_store::{ImportFile, ImportResult};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -136,14 +136,6 @@ async fn write_rows(
     parsed: &ParsedFile,
 ) -> anyhow::Result<ImportResult> {
     let store = super::open_store(global).await?;
-    let rows: Vec<ImportRow> = parsed
-        .rows
-        .iter()
-        .map(|row| ImportRow {
-            row: row.row,
-            request: row.request.clone(),
-        })
-        .collect();
     let file = ImportFile {
         file_name: parsed.file_name.clone(),
         file_sha256: parsed.file_sha256.clone(),
@@ -154,9 +146,9 @@ async fn write_rows(
         rows_rejected: parsed.rejected.len(),
     };
 
-    let bar = progress_bar(global.lang, rows.len(), args.json);
+    let bar = progress_bar(global.lang, parsed.rows.len(), args.json);
     let result = store
-        .import_requests(&file, &rows, args.strict, &mut |done| {
+        .import_requests(&file, &parsed.rows, args.strict, &mut |done| {
             bar.set_position(done as u64)
         })
         .await;
