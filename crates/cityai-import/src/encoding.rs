@@ -121,6 +121,16 @@ mod tests {
     }
 
     #[test]
+    fn detects_gbk_as_gb18030() {
+        let text = "留言主题,留言详情\n噪音扰民,楼下烧烤店每晚营业到凌晨两点\n";
+        let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+        assert!(!unmappable);
+        assert_eq!(detect(&bytes), Encoding::Gb18030);
+        let decoded = decode_field(&bytes, Encoding::Gb18030);
+        assert_eq!(decoded.as_deref(), Some(text));
+    }
+
+    #[test]
     fn mostly_utf8_with_a_bad_byte_stays_utf8() {
         let mut bytes = "留言详情\n".repeat(10).into_bytes();
         bytes.extend_from_slice(b"bad \xff row\n");

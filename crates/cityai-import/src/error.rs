@@ -9,16 +9,38 @@ use serde::Serialize;
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Reason {
     EmptyBody,
-    InvalidDate { value: String },
-    InvalidInteger { value: String },
-    InvalidCoordinate { value: String },
-    InvalidCategory { value: String, detail: String },
+    InvalidDate {
+        value: String,
+    },
+    InvalidInteger {
+        value: String,
+    },
+    InvalidCoordinate {
+        value: String,
+    },
+    InvalidCategory {
+        value: String,
+        detail: String,
+    },
     InvalidUtf8,
-    Undecodable { encoding: String },
+    Undecodable {
+        encoding: String,
+    },
     UnbalancedQuote,
-    FieldCount { found: usize, expected: usize },
-    FieldTooLarge { bytes: usize, limit: usize },
-    ExternalIdConflict { value: String, existing: i64 },
+    FieldCount {
+        found: usize,
+        expected: usize,
+    },
+    FieldTooLarge {
+        bytes: usize,
+        limit: usize,
+    },
+    ExternalIdConflict {
+        value: String,
+        existing: i64,
+        /// Headers of the columns whose values differ from the stored request.
+        fields: String,
+    },
 }
 
 impl Reason {
@@ -57,10 +79,14 @@ impl Reason {
                 "import.reason.field_too_large",
                 &[("bytes", bytes), ("limit", limit)],
             ),
-            Reason::ExternalIdConflict { value, existing } => tf(
+            Reason::ExternalIdConflict {
+                value,
+                existing,
+                fields,
+            } => tf(
                 lang,
                 "import.reason.external_id_conflict",
-                &[("value", value), ("existing", existing)],
+                &[("value", value), ("existing", existing), ("fields", fields)],
             ),
         }
     }
@@ -120,6 +146,12 @@ pub enum ImportError {
     #[error("--map value {value:?} is not COLUMN=FIELD")]
     InvalidMapping { value: String },
 
+    #[error("--map gives field {field} to several columns ({columns})")]
+    DuplicateField { field: String, columns: String },
+
+    #[error("--sheet applies to XLSX files, but {file} is CSV")]
+    SheetOnCsv { file: String },
+
     #[error("format of {file} is not recognised")]
     UnsupportedFormat { file: String },
 
@@ -172,6 +204,14 @@ impl ImportError {
             ),
             ImportError::InvalidMapping { value } => {
                 tf(lang, "import.error.invalid_mapping", &[("value", value)])
+            }
+            ImportError::DuplicateField { field, columns } => tf(
+                lang,
+                "import.error.duplicate_field",
+                &[("field", field), ("columns", columns)],
+            ),
+            ImportError::SheetOnCsv { file } => {
+                tf(lang, "import.error.sheet_on_csv", &[("file", file)])
             }
             ImportError::UnsupportedFormat { file } => {
                 tf(lang, "import.error.unsupported_format", &[("file", file)])

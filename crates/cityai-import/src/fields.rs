@@ -227,6 +227,7 @@ impl ColumnMapping {
     pub fn build(headers: &[String], overrides: &[String]) -> Result<Self, ImportError> {
         let mut by_column: Vec<Option<Field>> = vec![None; headers.len()];
         let mut fixed = vec![false; headers.len()];
+        let mut mapped: BTreeMap<Field, Vec<String>> = BTreeMap::new();
 
         for pair in overrides {
             let (column, field) =
@@ -253,6 +254,18 @@ impl ColumnMapping {
             }
             by_column[index] = Some(field);
             fixed[index] = true;
+            if field != Field::Ignore {
+                mapped
+                    .entry(field)
+                    .or_default()
+                    .push(headers[index].clone());
+            }
+        }
+        if let Some((field, columns)) = mapped.into_iter().find(|(_, columns)| columns.len() > 1) {
+            return Err(ImportError::DuplicateField {
+                field: field.as_str().to_owned(),
+                columns: columns.join(", "),
+            });
         }
 
         for field in Field::ALL {
@@ -347,6 +360,17 @@ mod tests {
         .unwrap();
         assert_eq!(mapping.column_of(Field::ExternalId), Some(1));
         assert_eq!(mapping.unused, ["留言编号"]);
+    }
+
+    #[test]
+    fn one_field_mapped_twice_is_an_error() {
+        let h = headers(&["留言主题", "留言详情"]);
+        let err = ColumnMapping::build(&h, &["留言详情=body".into(), "留言主题=body".into()])
+            .unwrap_err();
+        assert!(
+            matches!(&err, ImportError::DuplicateField { field, columns } if field == "body" && columns == "留言详情, 留言主题"),
+            "{err:?}"
+        );
     }
 
     #[test]

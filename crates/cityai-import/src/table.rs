@@ -80,6 +80,9 @@ pub(crate) fn read_table(
     sheet: Option<&str>,
 ) -> Result<Table, ImportError> {
     match Format::detect(file_name, bytes)? {
+        Format::Csv if sheet.is_some() => Err(ImportError::SheetOnCsv {
+            file: file_name.to_owned(),
+        }),
         Format::Csv => read_csv(file_name, bytes, max_field_bytes),
         Format::Xlsx => read_xlsx(file_name, bytes, max_field_bytes, sheet),
     }

@@ -1,6 +1,7 @@
 //! JSON endpoints: health, readiness and request listing.
 
 use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -42,15 +43,22 @@ pub(crate) struct ListResponse {
 /// Lists requests with the console's filters and paging.
 pub(crate) async fn list_requests(
     State(state): State<AppState>,
-    Query(query): Query<ListQuery>,
+    query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<ListResponse>, ApiError> {
-    let (filter, page) = query.to_filter().map_err(|invalid| ApiError::BadRequest {
-        code: "invalid_parameter",
-        message: format!(
-            "invalid value {:?} for parameter {}: expected {}",
-            invalid.value, invalid.name, invalid.expected
-        ),
+    let Query(query) = query.map_err(|rejection| ApiError::BadRequest {
+        code: "invalid_query",
+        message: format!("invalid query string: {}", rejection.body_text()),
     })?;
+    let (filter, page) =
+        query
+            .to_filter(state.city_offset)
+            .map_err(|invalid| ApiError::BadRequest {
+                code: "invalid_parameter",
+                message: format!(
+                    "invalid value {:?} for parameter {}: expected {}",
+                    invalid.value, invalid.name, invalid.expected
+                ),
+            })?;
     let list = state.store.list_requests(&filter, page).await?;
     Ok(Json(ListResponse {
         items: list.items,
@@ -60,11 +68,21 @@ pub(crate) async fn list_requests(
     }))
 }
 
+/// Answers unknown API paths with the JSON error envelope.
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
 /// Returns one request.
 pub(crate) async fn get_request(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<Request>, ApiError> {
+    let Path(id) = id.map_err(|_| ApiError::BadRequest {
+        code: "invalid_id",
+        message: "invalid request id: expected a whole number such as /api/v1/requests/42"
+            .to_owned(),
+    })?;
     state
         .store
         .request(id)

@@ -1,10 +1,11 @@
 //! Console pages: the request list.
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use chrono::FixedOffset;
 use cityai_core::i18n::{t, tf};
-use cityai_core::time::default_city_offset;
 use cityai_core::{Channel, Lang, Request, RequestStatus};
 use cityai_store::{RequestCounts, RequestList};
 use maud::{Markup, html};
@@ -17,14 +18,47 @@ use crate::layout::{other, page};
 /// Renders the request list with filters, counts and paging.
 pub(crate) async fn requests_page(
     State(state): State<AppState>,
-    Query(query): Query<ListQuery>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
+    let (query, rejection) = match query {
+        Ok(Query(query)) => (query, None),
+        Err(rejection) => {
+            // Keep the language choice even when other parameters cannot be read.
+            let lang = uri.query().and_then(|q| {
+                q.split('&')
+                    .find_map(|pair| pair.strip_prefix("lang="))
+                    .map(str::to_owned)
+            });
+            let query = ListQuery {
+                lang,
+                ..ListQuery::default()
+            };
+            (query, Some(rejection))
+        }
+    };
     let (lang, cookie) = negotiate(query.lang.as_deref(), &headers, state.default_lang);
     let heading = t(lang, "requests.heading");
     let switch_href = href_with(&query, &[("lang", other(lang).tag().to_owned())]);
 
-    let (status, content) = match query.to_filter() {
+    if rejection.is_some() {
+        let options = FilterOptions::load(&state).await;
+        let content = html! {
+            h1 { (heading) }
+            (filter_form(lang, &query, &options))
+            p.error role="alert" { (t(lang, "requests.invalid_query")) }
+        };
+        let mut response = (
+            StatusCode::BAD_REQUEST,
+            page(lang, heading, &switch_href, content),
+        )
+            .into_response();
+        set_cookie(response.headers_mut(), cookie);
+        return response;
+    }
+
+    let (status, content) = match query.to_filter(state.city_offset) {
         Err(invalid) => {
             let reason = format!("{} ({})", invalid.name, invalid.expected);
             let message = tf(
@@ -43,7 +77,7 @@ pub(crate) async fn requests_page(
         Ok((filter, page_spec)) => {
             let loaded = tokio::try_join!(
                 state.store.list_requests(&filter, page_spec),
-                state.store.request_counts(),
+                state.store.request_counts(&filter),
             );
             match loaded {
                 Ok((list, counts)) => {
@@ -55,7 +89,7 @@ pub(crate) async fn requests_page(
                         h1 { (heading) }
                         (filter_form(lang, &query, &options))
                         (counts_bar(lang, &counts, list.total))
-                        (request_table(lang, &list, &options))
+                        (request_table(lang, &list, &options, state.city_offset))
                         (pager(lang, &query, page_spec.number, pages))
                     };
                     (StatusCode::OK, content)
@@ -105,7 +139,12 @@ impl FilterOptions {
             }
         };
         let departments = match state.store.departments().await {
-            Ok(list) => list.into_iter().map(|d| (d.code, d.name)).collect(),
+            Ok(list) => {
+                let mut pairs: Vec<(String, String)> =
+                    list.into_iter().map(|d| (d.code, d.name)).collect();
+                pairs.sort_by(|a, b| a.1.cmp(&b.1));
+                pairs
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "loading departments for filters failed");
                 Vec::new()
@@ -196,13 +235,18 @@ fn counts_bar(lang: Lang, counts: &RequestCounts, matching: i64) -> Markup {
         p.counts aria-live="polite" {
             span { strong { (tf(lang, "requests.total", &[("total", &matching)])) } }
             @for (status, n) in &counts.by_status {
-                span { (status_label(lang, *status)) ": " (n) }
+                span { (tf(lang, "requests.status_count", &[("status", &status_label(lang, *status)), ("count", n)])) }
             }
         }
     }
 }
 
-fn request_table(lang: Lang, list: &RequestList, options: &FilterOptions) -> Markup {
+fn request_table(
+    lang: Lang,
+    list: &RequestList,
+    options: &FilterOptions,
+    city_offset: FixedOffset,
+) -> Markup {
     if list.items.is_empty() {
         return html! { p { (t(lang, "requests.empty")) } };
     }
@@ -223,7 +267,7 @@ fn request_table(lang: Lang, list: &RequestList, options: &FilterOptions) -> Mar
                 }
                 tbody {
                     @for request in &list.items {
-                        (request_row(lang, request, options))
+                        (request_row(lang, request, options, city_offset))
                     }
                 }
             }
@@ -231,14 +275,13 @@ fn request_table(lang: Lang, list: &RequestList, options: &FilterOptions) -> Mar
     }
 }
 
-fn request_row(lang: Lang, request: &Request, options: &FilterOptions) -> Markup {
+fn request_row(
+    lang: Lang,
+    request: &Request,
+    options: &FilterOptions,
+    city_offset: FixedOffset,
+) -> Markup {
     let not_set = t(lang, "requests.not_set");
-    let when = request
-        .submitted_at
-        .unwrap_or(request.received_at)
-        .with_timezone(&default_city_offset())
-        .format("%Y-%m-%d %H:%M")
-        .to_string();
     html! {
         tr {
             td.num { (request.id) }
@@ -257,7 +300,14 @@ fn request_row(lang: Lang, request: &Request, options: &FilterOptions) -> Markup
                 }
             }
             td.optional { (channel_label(lang, request.channel)) }
-            td.num { time datetime=(cityai_core::time::to_storage(request.submitted_at.unwrap_or(request.received_at))) { (when) } }
+            td.num {
+                @match request.submitted_at {
+                    Some(submitted) => time datetime=(cityai_core::time::to_storage(submitted)) {
+                        (submitted.with_timezone(&city_offset).format("%Y-%m-%d %H:%M"))
+                    },
+                    None => span { (t(lang, "requests.time_unknown")) },
+                }
+            }
             td.num.optional {
                 @if request.support_votes.is_some() || request.objection_votes.is_some() {
                     (request.support_votes.unwrap_or(0)) " / " (request.objection_votes.unwrap_or(0))

@@ -41,7 +41,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "not_found",
-                t(Lang::En, "error.not_found").to_owned(),
+                t(Lang::En, "error.api_not_found").to_owned(),
             ),
             ApiError::Internal(err) => {
                 tracing::error!(error = %err, source = ?std::error::Error::source(&err), "request failed");

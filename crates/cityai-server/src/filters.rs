@@ -1,8 +1,9 @@
 //! Query parameters of request listings, shared by the console and the JSON API.
 
+use chrono::FixedOffset;
 use chrono::{Duration, NaiveDate};
 use cityai_core::CategoryPath;
-use cityai_core::time::{default_city_offset, local_to_utc, parse_datetime};
+use cityai_core::time::{local_to_utc, parse_datetime};
 use cityai_store::{Page, RequestFilter};
 use serde::Deserialize;
 
@@ -41,8 +42,12 @@ impl ListQuery {
         field.as_deref().map(str::trim).filter(|v| !v.is_empty())
     }
 
-    /// Checks every parameter and builds the store filter and page.
-    pub fn to_filter(&self) -> Result<(RequestFilter, Page), InvalidParam> {
+    /// Checks every parameter and builds the store filter and page; dates are local days at
+    /// `city_offset`.
+    pub fn to_filter(
+        &self,
+        city_offset: FixedOffset,
+    ) -> Result<(RequestFilter, Page), InvalidParam> {
         let invalid = |name: &'static str, value: &str, expected: &str| InvalidParam {
             name,
             value: value.to_owned(),
@@ -78,7 +83,7 @@ impl ListQuery {
 
         if let Some(value) = Self::value(&self.from) {
             filter.from = Some(
-                parse_datetime(value, default_city_offset())
+                parse_datetime(value, city_offset)
                     .ok_or_else(|| invalid("from", value, "a date such as 2026-01-31"))?,
             );
         }
@@ -88,10 +93,15 @@ impl ListQuery {
                 Ok(day) => day
                     .and_hms_opt(0, 0, 0)
                     .map(|midnight| midnight + Duration::days(1))
-                    .and_then(|next| local_to_utc(next, default_city_offset())),
-                Err(_) => parse_datetime(value, default_city_offset()),
+                    .and_then(|next| local_to_utc(next, city_offset)),
+                Err(_) => parse_datetime(value, city_offset),
             };
             filter.to = Some(end.ok_or_else(|| invalid("to", value, "a date such as 2026-01-31"))?);
+        }
+        if let (Some(from), Some(to), Some(value)) = (filter.from, filter.to, Self::value(&self.to))
+            && from >= to
+        {
+            return Err(invalid("to", value, "a day no earlier than the from date"));
         }
 
         let number = match Self::value(&self.page) {
@@ -122,6 +132,8 @@ impl ListQuery {
 
 #[cfg(test)]
 mod tests {
+    use cityai_core::time::default_city_offset;
+
     use super::*;
 
     #[test]
@@ -131,7 +143,7 @@ mod tests {
             q: Some("  ".into()),
             ..ListQuery::default()
         };
-        let (filter, page) = query.to_filter().unwrap();
+        let (filter, page) = query.to_filter(default_city_offset()).unwrap();
         assert!(filter.status.is_none());
         assert!(filter.text.is_none());
         assert_eq!(page, Page::new(1, DEFAULT_PAGE_SIZE));
@@ -143,7 +155,7 @@ mod tests {
             to: Some("2026-01-31".into()),
             ..ListQuery::default()
         };
-        let (filter, _) = query.to_filter().unwrap();
+        let (filter, _) = query.to_filter(default_city_offset()).unwrap();
         let end = filter.to.map(cityai_core::time::to_storage);
         assert_eq!(end.as_deref(), Some("2026-01-31T16:00:00Z"));
     }
@@ -154,10 +166,21 @@ mod tests {
             status: Some("done".into()),
             ..ListQuery::default()
         };
-        let err = query.to_filter().unwrap_err();
+        let err = query.to_filter(default_city_offset()).unwrap_err();
         assert_eq!(err.name, "status");
         assert_eq!(err.value, "done");
         assert!(err.expected.contains("in_progress"), "{}", err.expected);
+    }
+
+    #[test]
+    fn from_after_to_is_rejected() {
+        let query = ListQuery {
+            from: Some("2026-02-01".into()),
+            to: Some("2026-01-31".into()),
+            ..ListQuery::default()
+        };
+        let err = query.to_filter(default_city_offset()).unwrap_err();
+        assert_eq!(err.name, "to");
     }
 
     #[test]
@@ -166,6 +189,9 @@ mod tests {
             size: Some("100000".into()),
             ..ListQuery::default()
         };
-        assert_eq!(query.to_filter().unwrap_err().name, "size");
+        assert_eq!(
+            query.to_filter(default_city_offset()).unwrap_err().name,
+            "size"
+        );
     }
 }

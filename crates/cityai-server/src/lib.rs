@@ -18,6 +18,7 @@ use axum::Router;
 use axum::http::{HeaderName, Request};
 use axum::response::Redirect;
 use axum::routing::get;
+use chrono::FixedOffset;
 use cityai_core::Lang;
 use cityai_store::Store;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -34,6 +35,8 @@ pub struct AppState {
     pub store: Store,
     /// The console language for visitors who have not chosen one.
     pub default_lang: Lang,
+    /// The city's UTC offset, for showing times and reading date filters.
+    pub city_offset: FixedOffset,
 }
 
 /// Builds the application with every route and middleware.
@@ -46,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(api::readyz))
         .route("/api/v1/requests", get(api::list_requests))
         .route("/api/v1/requests/{id}", get(api::get_request))
+        .route("/api/{*rest}", axum::routing::any(api::not_found))
         .fallback(console::not_found)
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
@@ -91,31 +95,41 @@ pub async fn serve(
     .map_err(ServerError::Io)
 }
 
-/// Completes on Ctrl-C or, on Unix, SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Returns a future that completes on SIGINT (Ctrl-C) or SIGTERM.
+///
+/// The handlers are installed when this function is called, not when the future is first
+/// polled, so a signal that arrives while the server is still starting is not lost. Call it
+/// before announcing the listening address.
+#[cfg(unix)]
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        let (mut interrupt, mut terminate) = match (interrupt, terminate) {
+            (Ok(interrupt), Ok(terminate)) => (interrupt, terminate),
+            (Err(err), _) | (_, Err(err)) => {
+                tracing::error!(error = %err, "cannot install signal handlers; stop the server with SIGKILL");
+                std::future::pending::<()>().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("received SIGINT, shutting down"),
+            _ = terminate.recv() => tracing::info!("received SIGTERM, shutting down"),
+        }
+    }
+}
+
+/// Returns a future that completes on Ctrl-C.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    async {
         if let Err(err) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %err, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-
-    tokio::select! {
-        () = ctrl_c => tracing::info!("received Ctrl-C, shutting down"),
-        () = terminate => tracing::info!("received SIGTERM, shutting down"),
+        tracing::info!("received Ctrl-C, shutting down");
     }
 }

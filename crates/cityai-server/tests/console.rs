@@ -60,6 +60,7 @@ async fn app_with_requests() -> (tempfile::TempDir, axum::Router) {
     let app = router(AppState {
         store,
         default_lang: Lang::ZhCn,
+        city_offset: cityai_core::time::default_city_offset(),
     });
     (dir, app)
 }
@@ -210,4 +211,56 @@ async fn unknown_page_is_404() {
     let (status, _, body) = get(&app, "/nowhere", Some("cityai_lang=en")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("Page not found."));
+}
+
+#[tokio::test]
+async fn status_counts_follow_the_filters() {
+    let (_dir, app) = app_with_requests().await;
+    let (_, _, body) = get(&app, "/requests?q=%E5%A4%9C%E5%B8%82", None).await;
+    assert!(body.contains("共 1 条"), "{body}");
+    assert!(body.contains("已接收：1"), "{body}");
+    assert!(!body.contains("已分派："), "{body}");
+}
+
+#[tokio::test]
+async fn repeated_parameter_is_explained() {
+    let (_dir, app) = app_with_requests().await;
+    let (status, _, body) = get(&app, "/requests?lang=en&status=a&status=b", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("one parameter appears twice"), "{body}");
+    let (status, _, body) = get(&app, "/api/v1/requests?status=a&status=b", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains(r#""code":"invalid_query""#), "{body}");
+}
+
+#[tokio::test]
+async fn api_errors_use_the_json_envelope() {
+    let (_dir, app) = app_with_requests().await;
+    let (status, _, body) = get(&app, "/api/v1/requests/abc", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains(r#""code":"invalid_id""#), "{body}");
+    let (status, headers, body) = get(&app, "/api/v1/nope", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    assert!(body.contains(r#""code":"not_found""#), "{body}");
+}
+
+#[tokio::test]
+async fn from_after_to_is_explained() {
+    let (_dir, app) = app_with_requests().await;
+    let (status, _, body) = get(
+        &app,
+        "/requests?lang=en&from=2026-02-01&to=2026-01-01",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("no earlier than the from date"), "{body}");
+}
+
+#[tokio::test]
+async fn missing_submission_time_shows_unknown() {
+    let (_dir, app) = app_with_requests().await;
+    let (_, _, body) = get(&app, "/requests?lang=en&size=5", None).await;
+    assert!(body.contains("Unknown"), "{body}");
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use cityai_core::time::to_storage;
-use cityai_core::{ImportRow, NewRequest};
+use cityai_core::{ImportRow, NewRequest, RequestStatus};
 use serde::Serialize;
 use sqlx::any::Any;
 use sqlx::{QueryBuilder, Row, Transaction};
@@ -237,8 +237,32 @@ async fn insert_chunk(
         }
     }
 
-    let mut departments = Vec::with_capacity(pending.len());
-    for &index in &pending {
+    // Keys stored before this file are looked up first, so that they do not reach the
+    // INSERT: a skipped insert still uses up an id of the AUTOINCREMENT or identity sequence.
+    if !pending.is_empty() {
+        let mut select = QueryBuilder::<Any>::new(
+            "SELECT id, dedup_key, content_hash FROM requests WHERE dedup_key IN (",
+        );
+        let mut separated = select.separated(", ");
+        for &index in &pending {
+            separated.push_bind(keys[index].0.clone());
+        }
+        select.push(")");
+        for row in select.build().fetch_all(&mut **tx).await? {
+            stored.0.insert(
+                row.try_get("dedup_key")?,
+                (row.try_get("id")?, row.try_get("content_hash")?),
+            );
+        }
+    }
+    let to_insert: Vec<usize> = pending
+        .iter()
+        .copied()
+        .filter(|&index| !stored.0.contains_key(&keys[index].0))
+        .collect();
+
+    let mut departments = Vec::with_capacity(to_insert.len());
+    for &index in &to_insert {
         departments.push(match &chunk[index].request.category {
             Some(path) => cache.department_for(tx, path).await?,
             None => None,
@@ -246,7 +270,7 @@ async fn insert_chunk(
     }
 
     let mut new_ids: HashMap<String, i64> = HashMap::new();
-    if !pending.is_empty() {
+    if !to_insert.is_empty() {
         let now_text = to_storage(context.now);
         let mut insert = QueryBuilder::<Any>::new(
             "INSERT INTO requests (dedup_key, content_hash, source, external_id, channel, title, \
@@ -255,7 +279,7 @@ async fn insert_chunk(
              import_batch_id) ",
         );
         insert.push_values(
-            pending.iter().zip(departments),
+            to_insert.iter().zip(departments),
             |mut values, (&index, department)| {
                 let request = &chunk[index].request;
                 let (key, hash) = &keys[index];
@@ -279,7 +303,7 @@ async fn insert_chunk(
                     .push_bind(request.place_text.clone())
                     .push_bind(request.latitude)
                     .push_bind(request.longitude)
-                    .push_bind(request.initial_status().as_str())
+                    .push_bind(stored_status(request, department.as_deref()).as_str())
                     .push_bind(request.category.as_ref().map(ToString::to_string))
                     .push_bind(department)
                     .push_bind(request.support_votes)
@@ -287,24 +311,26 @@ async fn insert_chunk(
                     .push_bind(context.batch_id);
             },
         );
+        // ON CONFLICT still guards against a writer that stored the same key meanwhile.
         insert.push(" ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key");
         for row in insert.build().fetch_all(&mut **tx).await? {
             new_ids.insert(row.try_get("dedup_key")?, row.try_get("id")?);
         }
     }
 
-    // Keys the insert skipped belong to requests stored before this file.
-    let existing: Vec<&str> = pending
+    // A key the insert skipped although the lookup above missed it was stored by another
+    // writer in the meantime.
+    let raced: Vec<&str> = to_insert
         .iter()
         .map(|&index| keys[index].0.as_str())
         .filter(|key| !new_ids.contains_key(*key))
         .collect();
-    if !existing.is_empty() {
+    if !raced.is_empty() {
         let mut select = QueryBuilder::<Any>::new(
             "SELECT id, dedup_key, content_hash FROM requests WHERE dedup_key IN (",
         );
         let mut separated = select.separated(", ");
-        for key in &existing {
+        for key in &raced {
             separated.push_bind(key.to_string());
         }
         select.push(")");
@@ -368,6 +394,15 @@ async fn insert_chunk(
     Ok(outcomes)
 }
 
+/// Returns the status a new request is stored with: its initial status, except that a
+/// category without a responsible department waits in triage rather than counting as assigned.
+fn stored_status(request: &NewRequest, department: Option<&str>) -> RequestStatus {
+    match request.initial_status() {
+        RequestStatus::Assigned if department.is_none() => RequestStatus::Triage,
+        status => status,
+    }
+}
+
 /// Inserts one request and its reply unless its dedup key is stored already.
 pub(crate) async fn insert_one(
     tx: &mut Transaction<'_, Any>,
@@ -407,9 +442,9 @@ pub(crate) async fn insert_one(
     .bind(request.place_text.as_deref())
     .bind(request.latitude)
     .bind(request.longitude)
-    .bind(request.initial_status().as_str())
+    .bind(stored_status(request, department.as_deref()).as_str())
     .bind(request.category.as_ref().map(ToString::to_string))
-    .bind(department)
+    .bind(department.as_deref())
     .bind(request.support_votes)
     .bind(request.objection_votes)
     .bind(batch_id)

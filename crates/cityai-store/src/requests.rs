@@ -19,7 +19,8 @@ pub struct RequestFilter {
     pub category: Option<CategoryPath>,
     pub department: Option<String>,
     pub channel: Option<Channel>,
-    /// Submitted at or after this instant (received time when the source gave none).
+    /// Submitted at or after this instant. Requests without a submission time never match a
+    /// time filter.
     pub from: Option<DateTime<Utc>>,
     /// Submitted before this instant.
     pub to: Option<DateTime<Utc>>,
@@ -65,12 +66,13 @@ pub struct RequestCounts {
     pub by_status: Vec<(RequestStatus, i64)>,
 }
 
-/// The time a request counts as made: when submitted, or when received if the source gave none.
-const EFFECTIVE_TIME: &str = "COALESCE(submitted_at, received_at)";
+/// Newest submissions first; requests whose source gave no submission time come last.
+const LIST_ORDER: &str = "submitted_at IS NULL, submitted_at DESC, id DESC";
 
 impl Store {
     /// Stores one request from a live channel (web, hotline, Open311, reception) and returns
-    /// its id. When a request with the same dedup key exists, returns that request's id.
+    /// its id. A request without a submission time is taken as submitted now. When a request
+    /// with the same dedup key exists, returns that request's id.
     ///
     /// # Errors
     ///
@@ -79,9 +81,11 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut cache = crate::taxonomy::DepartmentCache::default();
         let source = request.channel.as_str();
+        let now = Utc::now();
+        let mut request = request.clone();
+        request.submitted_at.get_or_insert(now);
         let inserted =
-            crate::import::insert_one(&mut tx, &mut cache, request, source, None, Utc::now())
-                .await?;
+            crate::import::insert_one(&mut tx, &mut cache, &request, source, None, now).await?;
         let id = match inserted {
             crate::import::Inserted::New(id) => id,
             crate::import::Inserted::Existing { id, .. } => id,
@@ -121,7 +125,7 @@ impl Store {
         let limit_index = params.len() + 1;
         let list_sql = format!(
             "SELECT {REQUEST_COLUMNS} FROM requests{where_clause} \
-             ORDER BY {EFFECTIVE_TIME} DESC, id DESC LIMIT ${limit_index} OFFSET ${}",
+             ORDER BY {LIST_ORDER} LIMIT ${limit_index} OFFSET ${}",
             limit_index + 1
         );
         let rows = bind_all(sqlx::query(&list_sql), &params)
@@ -133,13 +137,16 @@ impl Store {
         Ok(RequestList { items, total })
     }
 
-    /// Counts all requests, and requests by status.
+    /// Counts the requests matching `filter`, in all and by status.
     ///
     /// # Errors
     ///
     /// [`crate::StoreError::Database`] when the query fails.
-    pub async fn request_counts(&self) -> Result<RequestCounts> {
-        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM requests GROUP BY status")
+    pub async fn request_counts(&self, filter: &RequestFilter) -> Result<RequestCounts> {
+        let (where_clause, params) = where_clause(filter);
+        let sql =
+            format!("SELECT status, COUNT(*) AS n FROM requests{where_clause} GROUP BY status");
+        let rows = bind_all(sqlx::query(&sql), &params)
             .fetch_all(&self.pool)
             .await?;
         let mut counts = RequestCounts::default();
@@ -193,10 +200,10 @@ fn where_clause(filter: &RequestFilter) -> (String, Vec<Param>) {
         push("channel = $?", vec![channel.as_str().to_owned()]);
     }
     if let Some(from) = filter.from {
-        push(&format!("{EFFECTIVE_TIME} >= $?"), vec![to_storage(from)]);
+        push("submitted_at >= $?", vec![to_storage(from)]);
     }
     if let Some(to) = filter.to {
-        push(&format!("{EFFECTIVE_TIME} < $?"), vec![to_storage(to)]);
+        push("submitted_at < $?", vec![to_storage(to)]);
     }
     if let Some(text) = filter
         .text

@@ -113,7 +113,14 @@ async fn import_is_idempotent() {
         .await
         .unwrap();
     assert_eq!((second.imported, second.duplicates), (0, 2));
-    assert_eq!(store.request_counts().await.unwrap().total, 2);
+    assert_eq!(
+        store
+            .request_counts(&RequestFilter::default())
+            .await
+            .unwrap()
+            .total,
+        2
+    );
 }
 
 #[tokio::test]
@@ -198,7 +205,14 @@ async fn all_or_nothing_rolls_back_on_conflict() {
         .await
         .unwrap();
     assert!(!result.committed);
-    assert_eq!(store.request_counts().await.unwrap().total, 1);
+    assert_eq!(
+        store
+            .request_counts(&RequestFilter::default())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     assert_eq!(store.import_batch_count().await.unwrap(), 1);
 }
 
@@ -391,7 +405,14 @@ async fn repeats_within_a_file_span_insert_chunks() {
         .unwrap()
         .unwrap();
     assert_eq!(first.body, "第5条诉求");
-    assert_eq!(store.request_counts().await.unwrap().total, 300);
+    assert_eq!(
+        store
+            .request_counts(&RequestFilter::default())
+            .await
+            .unwrap()
+            .total,
+        300
+    );
 }
 
 #[tokio::test]
@@ -430,4 +451,97 @@ async fn imported_replies_are_stored_with_their_requests() {
         .unwrap();
     assert_eq!(replied.total, 125);
     assert_eq!(store.reply_count().await.unwrap(), 125);
+}
+
+#[tokio::test]
+async fn duplicate_imports_use_up_no_ids() {
+    let (_dir, store) = fresh_store().await;
+    let batch = rows(vec![
+        request(Some("1"), "路灯不亮"),
+        request(Some("2"), "井盖缺失"),
+    ]);
+    for _ in 0..3 {
+        store
+            .import_requests(&file("import", 2), &batch, false, &mut |_| {})
+            .await
+            .unwrap();
+    }
+    let next = store
+        .import_requests(
+            &file("import", 1),
+            &rows(vec![request(Some("3"), "新诉求")]),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(next.imported, 1);
+    let list = store
+        .list_requests(&RequestFilter::default(), Page::new(1, 10))
+        .await
+        .unwrap();
+    let mut ids: Vec<i64> = list.items.iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [1, 2, 3]);
+}
+
+#[tokio::test]
+async fn category_without_department_waits_in_triage() {
+    let (_dir, store) = fresh_store().await;
+    let mut labelled = request(Some("1"), "路灯不亮");
+    labelled.category = Some(CategoryPath::parse("城乡建设").unwrap());
+    store
+        .import_requests(
+            &file("import", 1),
+            &rows(vec![labelled]),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let stored = store.request(1).await.unwrap().unwrap();
+    assert_eq!(stored.status, RequestStatus::Triage);
+    assert_eq!(stored.department, None);
+}
+
+#[tokio::test]
+async fn requests_without_time_sort_last_and_skip_time_filters() {
+    let (_dir, store) = fresh_store().await;
+    let mut dated = request(Some("1"), "有时间的诉求");
+    dated.submitted_at = cityai_core::time::parse_datetime(
+        "2019-05-01 10:00",
+        cityai_core::time::default_city_offset(),
+    );
+    let undated = request(Some("2"), "没有时间的诉求");
+    store
+        .import_requests(
+            &file("import", 2),
+            &rows(vec![undated, dated]),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let all = store
+        .list_requests(&RequestFilter::default(), Page::new(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(all.items[0].external_id.as_deref(), Some("1"));
+    assert_eq!(all.items[1].external_id.as_deref(), Some("2"));
+    let since_2019 = RequestFilter {
+        from: cityai_core::time::parse_datetime(
+            "2019-01-01",
+            cityai_core::time::default_city_offset(),
+        ),
+        ..RequestFilter::default()
+    };
+    assert_eq!(
+        store
+            .list_requests(&since_2019, Page::new(1, 10))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(store.request_counts(&since_2019).await.unwrap().total, 1);
 }

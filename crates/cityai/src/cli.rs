@@ -3,7 +3,7 @@
 //! Every global option has an environment variable so that services can be configured
 //! without arguments; the option wins when both are given.
 
-use std::net::SocketAddr;
+use chrono::FixedOffset;
 use std::path::PathBuf;
 
 use cityai_core::{Channel, Lang};
@@ -36,18 +36,23 @@ pub struct GlobalOptions {
     #[arg(long, env = "CITYAI_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
 
-    /// Address and port the server listens on.
+    /// Address and port the server listens on, such as 127.0.0.1:8080 or localhost:8080.
     #[arg(
         long,
         env = "CITYAI_LISTEN",
         default_value = "127.0.0.1:8080",
         global = true
     )]
-    pub listen: SocketAddr,
+    pub listen: String,
 
     /// Language of messages and the default console language: zh-CN or en.
     #[arg(long, env = "CITYAI_LANG", default_value = "zh-CN", value_parser = parse_lang, global = true)]
     pub lang: Lang,
+
+    /// The city's UTC offset: times in imported files that carry no zone are local times at
+    /// this offset, and the console shows times at it.
+    #[arg(long, env = "CITYAI_UTC_OFFSET", default_value = "+08:00", value_parser = parse_offset, allow_hyphen_values = true, global = true)]
+    pub utc_offset: FixedOffset,
 
     /// Log line format on standard error.
     #[arg(long, env = "CITYAI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -65,6 +70,11 @@ impl GlobalOptions {
 
 fn parse_lang(value: &str) -> Result<Lang, String> {
     value.parse()
+}
+
+fn parse_offset(value: &str) -> Result<FixedOffset, String> {
+    cityai_core::time::parse_utc_offset(value)
+        .ok_or_else(|| format!("invalid UTC offset {value:?}: write it as +08:00, -05:00 or Z"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -91,7 +101,7 @@ pub struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Import citizen requests from a CSV (UTF-8 or GBK/GB18030) or XLSX file.
+    /// Import citizen requests from a CSV (UTF-8, UTF-16 or GBK/GB18030) or XLSX file.
     Requests(ImportRequestsArgs),
     /// Import a category taxonomy (一级分类, 二级分类, 三级分类, optional 承办部门).
     Taxonomy(ImportTaxonomyArgs),
@@ -178,8 +188,8 @@ mod tests {
 
     #[test]
     fn global_options_come_after_the_subcommand() {
-        let cli = Cli::try_parse_from(["cityai", "serve", "--listen", "127.0.0.1:9000"]).unwrap();
-        assert_eq!(cli.global.listen.port(), 9000);
+        let cli = Cli::try_parse_from(["cityai", "serve", "--listen", "localhost:9000"]).unwrap();
+        assert_eq!(cli.global.listen, "localhost:9000");
     }
 
     #[test]
@@ -192,6 +202,12 @@ mod tests {
     fn invalid_lang_is_rejected() {
         let err = Cli::try_parse_from(["cityai", "--lang", "fr", "serve"]).unwrap_err();
         assert!(err.to_string().contains("zh-CN or en"), "{err}");
+    }
+
+    #[test]
+    fn invalid_offset_names_the_value() {
+        let err = Cli::try_parse_from(["cityai", "--utc-offset", "8", "serve"]).unwrap_err();
+        assert!(err.to_string().contains("+08:00"), "{err}");
     }
 
     #[test]

@@ -267,3 +267,51 @@ fn killed_import_leaves_nothing_and_store_opens() {
         "nothing of the killed import was kept"
     );
 }
+
+#[test]
+fn all_rows_rejected_exits_with_four() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad-dates.csv");
+    std::fs::write(
+        &file,
+        format!("{HEADER}1,U1,a,昨天,路灯不亮,城乡建设\n2,U2,b,前天,井盖缺失,城乡建设\n"),
+    )
+    .unwrap();
+    let (output, summary) = import_json(&dir.path().join("data"), &file, &[]);
+    assert_eq!(output.status.code(), Some(4));
+    assert_eq!(counts(&summary.unwrap()), (0, 0, 2));
+}
+
+#[test]
+fn field_mapped_twice_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one.csv");
+    std::fs::write(
+        &file,
+        format!("{HEADER}1,U1,路灯,2019-02-28,路灯不亮,城乡建设\n"),
+    )
+    .unwrap();
+    let (output, _) = import_json(
+        &dir.path().join("data"),
+        &file,
+        &["--map", "留言详情=body", "--map", "留言主题=body"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("留言详情, 留言主题"), "{stderr}");
+}
+
+#[test]
+fn sheet_option_on_csv_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one.csv");
+    std::fs::write(
+        &file,
+        format!("{HEADER}1,U1,路灯,2019-02-28,路灯不亮,城乡建设\n"),
+    )
+    .unwrap();
+    let (output, _) = import_json(&dir.path().join("data"), &file, &["--sheet", "Sheet1"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("drop --sheet"), "{stderr}");
+}

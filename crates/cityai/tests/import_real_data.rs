@@ -111,3 +111,55 @@ fn write_xlsx_copy(csv_path: &Path, xlsx_path: &Path) {
     }
     workbook.save(xlsx_path).unwrap();
 }
+
+#[test]
+fn boston_311_export_imports_with_us_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = shared_data("us311_samples/boston311_2015_sample5000.csv");
+    let summary = import_ok(
+        dir.path(),
+        &file,
+        &[
+            "--map",
+            "CASE_TITLE=body",
+            "--source",
+            "boston",
+            "--utc-offset",
+            "-05:00",
+        ],
+    );
+    let (imported, duplicates, rejected) = counts(&summary);
+    assert_eq!(imported + rejected, 5_000, "{summary}");
+    assert_eq!(duplicates, 0);
+    assert!(imported >= 4_990, "{summary}");
+    assert_eq!(summary["columns"]["OPEN_DT"], "submitted_at");
+    assert_eq!(summary["columns"]["LATITUDE"], "latitude");
+    for row in summary["rejected_rows"].as_array().unwrap() {
+        assert_eq!(row["reason"]["code"], "empty_body", "{row}");
+    }
+}
+
+#[test]
+fn message_with_other_citizen_id_is_a_named_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    import_ok(&data, &shared_data(MESSAGES), &[]);
+    // The reply file repeats some messages under the same id with another user pseudonym.
+    let summary = import_ok(&data, &shared_data("teddy2020/replies_train.csv"), &[]);
+    let conflicts: Vec<&serde_json::Value> = summary["rejected_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["reason"]["code"] == "external_id_conflict")
+        .collect();
+    assert!(!conflicts.is_empty(), "{summary}");
+    for conflict in conflicts {
+        assert_eq!(conflict["column"], "留言编号");
+        let fields = conflict["reason"]["fields"].as_str().unwrap();
+        assert!(!fields.is_empty(), "{conflict}");
+        assert!(
+            conflict["message"].as_str().unwrap().contains(fields),
+            "{conflict}"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use anyhow::anyhow;
 use cityai_core::Lang;
 use cityai_core::i18n::tf;
 use cityai_import::{
-    ParsedFile, ReadOptions, Reason, RejectedRow, read_requests_file, read_taxonomy,
+    Field, Format, ParsedFile, ReadOptions, Reason, RejectedRow, read_requests_file, read_taxonomy,
 };
 use cityai_store::{ImportFile, ImportResult};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -18,6 +18,9 @@ use crate::output;
 
 /// Exit code when `--strict` met a bad row and nothing was stored.
 const EXIT_STRICT_REJECTED: u8 = 3;
+
+/// Exit code when the file had data rows and every one of them was rejected.
+const EXIT_ALL_REJECTED: u8 = 4;
 
 /// How many rejected rows the text summary lists; `--json` lists them all.
 const REJECTED_SHOWN: usize = 20;
@@ -56,7 +59,7 @@ pub async fn requests(
         max_field_bytes: args.max_field_bytes,
         channel: args.channel,
         sheet: args.sheet.clone(),
-        ..ReadOptions::default()
+        city_offset: global.utc_offset,
     };
     let path = args.file.clone();
     let parsed = tokio::task::spawn_blocking(move || read_requests_file(&path, &options))
@@ -70,18 +73,9 @@ pub async fn requests(
     } else {
         write_rows(global, args, &parsed).await?
     };
-    let external_id_column = parsed
-        .mapping
-        .column_of(cityai_import::Field::ExternalId)
-        .and_then(|_| {
-            parsed
-                .mapping
-                .columns
-                .iter()
-                .find(|(_, field)| **field == cityai_import::Field::ExternalId)
-                .map(|(header, _)| header.clone())
-        });
+    let external_id_column = header_of(&parsed, Field::ExternalId);
     for conflict in &result.conflicts {
+        let fields = differing_fields(global, &parsed, conflict).await?;
         rejected.push(RejectedRow {
             row: conflict.row,
             line: None,
@@ -89,6 +83,7 @@ pub async fn requests(
             reason: Reason::ExternalIdConflict {
                 value: conflict.external_id.clone(),
                 existing: conflict.existing_id,
+                fields,
             },
         });
     }
@@ -123,11 +118,61 @@ pub async fn requests(
         print_text_summary(lang, &parsed, &result, &rejected, nothing_stored);
     }
 
+    let all_rejected = parsed.rows_total > 0 && rejected.len() == parsed.rows_total;
     Ok(if nothing_stored {
         ExitCode::from(EXIT_STRICT_REJECTED)
+    } else if all_rejected {
+        ExitCode::from(EXIT_ALL_REJECTED)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Returns the header of the column that fills `field`.
+fn header_of(parsed: &ParsedFile, field: Field) -> Option<String> {
+    parsed
+        .mapping
+        .columns
+        .iter()
+        .find(|(_, f)| **f == field)
+        .map(|(header, _)| header.clone())
+}
+
+/// Names the columns whose values differ between a conflicting row and the stored request,
+/// so that the user can tell a re-export with edited fields from an id collision.
+async fn differing_fields(
+    global: &GlobalOptions,
+    parsed: &ParsedFile,
+    conflict: &cityai_store::RowConflict,
+) -> anyhow::Result<String> {
+    let Some(row) = parsed.rows.iter().find(|r| r.row == conflict.row) else {
+        return Ok(String::new());
+    };
+    let store = super::open_store(global).await?;
+    let stored = store.request(conflict.existing_id).await?;
+    store.close().await;
+    let Some(stored) = stored else {
+        return Ok(String::new());
+    };
+    let incoming = &row.request;
+    let checks = [
+        (Field::Title, incoming.title != stored.title),
+        (Field::Body, incoming.body != stored.body),
+        (
+            Field::SubmittedAt,
+            incoming.submitted_at != stored.submitted_at,
+        ),
+        (
+            Field::CitizenRef,
+            incoming.citizen_ref != stored.citizen_ref,
+        ),
+    ];
+    let names: Vec<String> = checks
+        .into_iter()
+        .filter(|(_, differs)| *differs)
+        .map(|(field, _)| header_of(parsed, field).unwrap_or_else(|| field.as_str().to_owned()))
+        .collect();
+    Ok(names.join(", "))
 }
 
 async fn write_rows(
@@ -180,16 +225,30 @@ fn print_text_summary(
     rejected: &[RejectedRow],
     nothing_stored: bool,
 ) {
-    output::line(&tf(
-        lang,
-        "import.file_info",
-        &[
-            ("file", &parsed.file_name),
-            ("format", &parsed.format.as_str()),
-            ("encoding", &parsed.encoding),
-            ("rows", &parsed.rows_total),
-        ],
-    ));
+    let file_info = match parsed.format {
+        Format::Csv => tf(
+            lang,
+            "import.file_info",
+            &[
+                ("file", &parsed.file_name),
+                ("encoding", &parsed.encoding),
+                ("rows", &parsed.rows_total),
+            ],
+        ),
+        Format::Xlsx => tf(
+            lang,
+            "import.file_info_xlsx",
+            &[("file", &parsed.file_name), ("rows", &parsed.rows_total)],
+        ),
+    };
+    output::line(&file_info);
+    if !parsed.mapping.unused.is_empty() {
+        output::line(&tf(
+            lang,
+            "import.unused_columns",
+            &[("columns", &parsed.mapping.unused.join(", "))],
+        ));
+    }
     let (imported, duplicates) = if result.committed {
         (result.imported, result.duplicates)
     } else {

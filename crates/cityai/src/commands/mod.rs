@@ -27,9 +27,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Opens the configured database, creating and migrating it when needed.
 async fn open_store(global: &GlobalOptions) -> anyhow::Result<Store> {
     let url = global.database_url();
-    Store::open(&url)
-        .await
-        .with_context(|| format!("cannot open the database {}", redact_url(&url)))
+    Store::open(&url).await.with_context(|| {
+        cityai_core::i18n::tf(
+            global.lang,
+            "store.open_failed",
+            &[("url", &redact_url(&url))],
+        )
+    })
 }
 
 /// Hides a password in a database URL so that it can be shown in messages.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use cityai_core::i18n::tf;
 use cityai_server::{AppState, serve, shutdown_signal};
-use cityai_store::{ImportFile, ImportRow, Store};
+use cityai_store::{ImportFile, ImportRow, RequestFilter, Store};
 
 use crate::cli::{GlobalOptions, ServeArgs};
 use crate::output;
@@ -16,14 +16,16 @@ pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<Exi
         load_demo(global, &store).await?;
     }
 
-    let listener = tokio::net::TcpListener::bind(global.listen)
+    let listener = tokio::net::TcpListener::bind(global.listen.as_str())
         .await
         .with_context(|| {
-            format!(
-                "cannot listen on {}; choose another address with --listen or CITYAI_LISTEN",
-                global.listen
+            tf(
+                global.lang,
+                "serve.listen_failed",
+                &[("addr", &global.listen)],
             )
         })?;
+    let shutdown = shutdown_signal();
     let addr = listener
         .local_addr()
         .context("cannot read the listening address")?;
@@ -33,8 +35,9 @@ pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<Exi
     let state = AppState {
         store: store.clone(),
         default_lang: global.lang,
+        city_offset: global.utc_offset,
     };
-    serve(listener, state, shutdown_signal()).await?;
+    serve(listener, state, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
     output::line(&tf(global.lang, "serve.stopped", &[]));
@@ -52,7 +55,7 @@ async fn open_store_logged(global: &GlobalOptions) -> anyhow::Result<Store> {
 
 /// Loads the built-in demo data into an empty database; leaves a non-empty one alone.
 async fn load_demo(global: &GlobalOptions, store: &Store) -> anyhow::Result<()> {
-    let existing = store.request_counts().await?.total;
+    let existing = store.request_counts(&RequestFilter::default()).await?.total;
     if existing > 0 {
         output::line(&tf(
             global.lang,
