@@ -1,7 +1,7 @@
 //! Domain types shared by every CityAI crate: citizen requests, the category taxonomy,
 //! departments, and the zh-CN/English message catalogues.
 //!
-//! This crate holds no I/O. Persistence lives in `cityai-store`, file parsing in
+//! This crate does no I/O. Persistence lives in `cityai-store`, file parsing in
 //! `cityai-import`, and HTTP in `cityai-server`.
 
 pub mod i18n;

@@ -63,7 +63,7 @@ impl FromStr for Channel {
     }
 }
 
-/// Where a request stands in its life cycle.
+/// The stage of a request in its life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {

@@ -50,7 +50,7 @@ const DATE_LAYOUTS: &[&str] = &[
 /// zone `2019-02-28 11:25:05`, `2019/2/28 11:25`, `2019-02-28`, `20190228`,
 /// `2019年2月28日 11:25`, the US month-first `01/31/2015 12:20:09 AM`, and their near
 /// variants. A slash date that does not start with a year is read month first. A value without a zone is local time at
-/// `city_offset`. Returns `None` when the value is none of these or is not a real date.
+/// `city_offset`. Returns `None` when the value matches no accepted form or is not a real date.
 pub fn parse_datetime(value: &str, city_offset: FixedOffset) -> Option<DateTime<Utc>> {
     let value = value.trim();
     if value.is_empty() {

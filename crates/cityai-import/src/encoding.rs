@@ -41,8 +41,8 @@ const UTF8_MAJORITY_RATIO: usize = 20;
 /// Detects the encoding of `bytes`.
 ///
 /// A byte-order mark decides first. Otherwise valid UTF-8 is UTF-8, and so is text that is
-/// overwhelmingly valid UTF-8 with a few broken sequences (those rows are rejected one by
-/// one); everything else is read as GB18030.
+/// overwhelmingly valid UTF-8 with a few broken sequences, whose rows are then rejected one
+/// by one. Everything else is read as GB18030.
 pub fn detect(bytes: &[u8]) -> Encoding {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Encoding::Utf8Bom;

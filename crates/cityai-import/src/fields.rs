@@ -203,7 +203,7 @@ fn fold(header: &str) -> String {
         .collect()
 }
 
-/// Which column fills which field.
+/// The assignment of columns to fields.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ColumnMapping {
     /// Field by column index.

@@ -81,7 +81,7 @@ pub fn read_requests_file(path: &Path, options: &ReadOptions) -> Result<ParsedFi
 /// # Errors
 ///
 /// [`ImportError::EmptyFile`] or [`ImportError::NoHeader`] when there is nothing to read,
-/// [`ImportError::MissingBodyColumn`] when no column holds the request text, mapping errors
+/// [`ImportError::MissingBodyColumn`] when no column contains the request text, mapping errors
 /// from [`ColumnMapping::build`], and [`ImportError::Xlsx`] for an unreadable workbook.
 /// Problems confined to one row reject that row instead.
 pub fn read_requests(

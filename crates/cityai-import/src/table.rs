@@ -121,7 +121,7 @@ fn read_csv(file_name: &str, bytes: &[u8], max_field_bytes: usize) -> Result<Tab
     };
     let mut have_header = false;
     let mut row = 0usize;
-    // Byte offset and line number where the current reader starts; a broken quote restarts
+    // Byte offset and line number where the current reader starts. A broken quote restarts
     // the reader on the line after the one where the broken row began.
     let mut base_offset = 0usize;
     let mut base_line = 0u64;
@@ -163,8 +163,8 @@ fn read_csv(file_name: &str, bytes: &[u8], max_field_bytes: usize) -> Result<Tab
             // A quote that never closes swallows the following lines into this record: either
             // the column count comes out wrong, or the quote runs on to the end of the file.
             // NOTE: a stray quote that happens to close on a later line with the right column
-            // count still merges those lines into one row; nothing in the bytes tells it apart
-            // from a legitimate multi-line field.
+            // count still merges those lines into one row, because nothing in the bytes
+            // distinguishes it from a legitimate multi-line field.
             let unterminated_at_end =
                 raw_end == bytes.len() && raw.iter().filter(|&&b| b == b'"').count() % 2 == 1;
             let miscounted = record.len() != table.headers.len();

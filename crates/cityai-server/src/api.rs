@@ -18,7 +18,7 @@ pub(crate) async fn healthz() -> impl IntoResponse {
     Json(json!({"status": "ok"}))
 }
 
-/// Reports whether the database answers.
+/// Reports whether the database responds.
 pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
@@ -68,7 +68,7 @@ pub(crate) async fn list_requests(
     }))
 }
 
-/// Answers unknown API paths with the JSON error envelope.
+/// Returns the JSON error envelope for unknown API paths.
 pub(crate) async fn not_found() -> ApiError {
     ApiError::NotFound
 }

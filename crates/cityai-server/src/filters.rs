@@ -32,7 +32,7 @@ pub(crate) struct ListQuery {
 pub(crate) struct InvalidParam {
     pub name: &'static str,
     pub value: String,
-    /// What is expected, in English.
+    /// The expected form of the value, in English.
     pub expected: String,
 }
 

@@ -29,7 +29,7 @@ pub use error::ServerError;
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// What every handler can reach.
+/// The shared state of every handler.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Store,

@@ -15,7 +15,7 @@ use sqlx::{QueryBuilder, Row, Transaction};
 use crate::taxonomy::DepartmentCache;
 use crate::{Result, Store};
 
-/// Where an imported file came from, recorded in `import_batches`.
+/// The origin of an imported file, recorded in `import_batches`.
 #[derive(Debug, Clone)]
 pub struct ImportFile {
     /// The file name as given, without its directory.
@@ -42,7 +42,7 @@ pub struct RowConflict {
     pub existing_id: i64,
 }
 
-/// What an import stored.
+/// The counts and conflicts of one import.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImportResult {
     pub batch_id: i64,
@@ -64,7 +64,7 @@ pub(crate) enum Inserted {
     Existing { id: i64, same_content: bool },
 }
 
-/// How often, in rows, the import reports progress.
+/// The progress reporting interval, in rows.
 const PROGRESS_EVERY: usize = 1000;
 
 /// Rows per multi-row `INSERT`. With 19 parameters a row this stays far below the bind
@@ -76,7 +76,7 @@ const INSERT_CHUNK_ROWS: usize = 200;
 #[derive(Debug, Default)]
 struct StoredKeys(HashMap<String, (i64, String)>);
 
-/// What every row of one file shares.
+/// The values that every row of one file shares.
 #[derive(Debug)]
 struct ChunkContext<'a> {
     source: &'a str,
@@ -88,8 +88,8 @@ impl Store {
     /// Stores the good rows of one file in a single transaction and records the file in
     /// `import_batches`.
     ///
-    /// Rows whose dedup key is stored already count as duplicates when their content is the
-    /// same and as conflicts when it differs; neither changes the stored request. Categories
+    /// A row whose dedup key is stored already counts as a duplicate when its content is the
+    /// same and as a conflict when it differs. Neither changes the stored request. Categories
     /// missing from the taxonomy are added. `progress` is called with the number of rows
     /// handled so far, every thousand rows and at the end. With `all_or_nothing`, a single
     /// conflict rolls the whole file back and the result has `committed == false`.

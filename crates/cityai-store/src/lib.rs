@@ -120,7 +120,7 @@ impl Store {
         migrate::current_version(&self.pool).await
     }
 
-    /// Checks that the database answers a trivial query, for readiness probes.
+    /// Checks that the database runs a trivial query, for readiness probes.
     ///
     /// # Errors
     ///
@@ -136,8 +136,8 @@ impl Store {
     }
 }
 
-/// Makes sure the directory of an SQLite file exists and that the URL asks sqlx to create
-/// the file (`mode=rwc`) unless it already names a mode.
+/// Creates the directory of an SQLite file and adds `mode=rwc` to the URL, so that sqlx
+/// creates the file, unless the URL already sets a mode.
 fn prepare_sqlite_url(url: &str) -> Result<String> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));

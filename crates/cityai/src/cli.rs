@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use cityai_core::{Channel, Lang};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// CityAI: request routing, knowledge answers and AI governance for city government.
+/// CityAI: request routing, knowledge search and AI governance for city government.
 #[derive(Debug, Parser)]
 #[command(name = "cityai", version, about, long_about = None)]
 pub struct Cli {

@@ -27,7 +27,7 @@ fn rejected_rows(summary: &Value) -> Vec<(u64, String)> {
         .collect()
 }
 
-/// A file with each kind of bad row between good ones.
+/// Returns a file with each kind of bad row between good ones.
 fn damaged_file() -> Vec<u8> {
     let mut bytes = HEADER.as_bytes().to_vec();
     bytes.extend("1,U1,路灯不亮,2019-02-28 11:25:05,湖滨路路灯不亮,城乡建设\n".as_bytes()); // row 2
@@ -217,7 +217,7 @@ fn killed_import_leaves_nothing_and_store_opens() {
     }
     out.into_inner().unwrap().sync_all().unwrap();
 
-    // One good import first, so the store exists and holds something to keep.
+    // One good import first, so that the store exists and contains a request to keep.
     let small = dir.path().join("small.csv");
     std::fs::write(
         &small,
