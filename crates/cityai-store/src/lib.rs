@@ -11,6 +11,7 @@ mod error;
 mod import;
 mod migrate;
 mod requests;
+mod routing;
 mod rows;
 mod taxonomy;
 
@@ -25,7 +26,8 @@ pub use error::StoreError;
 pub use import::{ImportFile, ImportResult, RowConflict};
 pub use migrate::{LATEST_VERSION, MIGRATIONS};
 pub use requests::{Page, RequestCounts, RequestFilter, RequestList};
-pub use taxonomy::TaxonomySummary;
+pub use routing::{LabelledRequest, StoredModelInfo};
+pub use taxonomy::{CategoryRecord, TaxonomySummary};
 
 /// Shorthand for results of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

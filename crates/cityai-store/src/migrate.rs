@@ -28,6 +28,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "votes_and_import_batches",
         sql: include_str!("../migrations/sqlite/0002_votes_and_import_batches.sql"),
     },
+    Migration {
+        version: 3,
+        name: "routing_models",
+        sql: include_str!("../migrations/sqlite/0003_routing_models.sql"),
+    },
 ];
 
 /// The schema version this build writes.

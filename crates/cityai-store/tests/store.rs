@@ -545,3 +545,44 @@ async fn requests_without_time_sort_last_and_skip_time_filters() {
     );
     assert_eq!(store.request_counts(&since_2019).await.unwrap().total, 1);
 }
+
+#[tokio::test]
+async fn newest_routing_model_is_active() {
+    let (_dir, store) = fresh_store().await;
+    assert!(store.active_routing_model().await.unwrap().is_none());
+    for (version, bytes) in [("routing-1", vec![1u8, 2, 3]), ("routing-2", vec![4u8, 5])] {
+        let info = cityai_store::StoredModelInfo {
+            version: version.into(),
+            trained_at: format!("2026-12-04T00:00:0{}Z", bytes.len()),
+            rows_trained: 10,
+            data_sha256: "0".repeat(64),
+            active: true,
+        };
+        store.save_routing_model(&info, "{}", &bytes).await.unwrap();
+    }
+    let (version, bytes) = store.active_routing_model().await.unwrap().unwrap();
+    assert_eq!(version, "routing-2");
+    assert_eq!(bytes, [4, 5]);
+    let models = store.routing_models().await.unwrap();
+    assert_eq!(models.len(), 2);
+    assert_eq!(models.iter().filter(|m| m.active).count(), 1);
+}
+
+#[tokio::test]
+async fn labelled_requests_are_training_data() {
+    let (_dir, store) = fresh_store().await;
+    let mut labelled = request(Some("1"), "路灯不亮");
+    labelled.category = Some(CategoryPath::parse("城乡建设/市政设施").unwrap());
+    store
+        .import_requests(
+            &file("import", 2),
+            &rows(vec![labelled, request(Some("2"), "无分类")]),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let data = store.labelled_requests().await.unwrap();
+    assert_eq!(data.len(), 1);
+    assert_eq!(data[0].category.to_string(), "城乡建设/市政设施");
+}

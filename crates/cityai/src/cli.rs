@@ -90,6 +90,70 @@ pub enum Command {
     /// Load requests or a category taxonomy from a file.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Train a model from the labelled history in the store.
+    #[command(subcommand)]
+    Train(TrainCommand),
+    /// Route one text with the active routing model.
+    Route(RouteArgs),
+    /// Evaluate a model on a labelled file without importing it.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrainCommand {
+    /// Train the request router on every request with a category, and make it active.
+    Routing(TrainRoutingArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainRoutingArgs {
+    /// Print one JSON report instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// SVM inverse regularisation strength; larger fits the training data more closely.
+    #[arg(long, default_value_t = 1.0)]
+    pub c: f32,
+
+    /// Cross-validation folds used to calibrate probabilities and the auto-assign threshold.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(2..=20))]
+    pub folds: u16,
+
+    /// Precision that automatically assigned requests must reach, from 0.5 to 1.
+    #[arg(long, default_value_t = 0.97)]
+    pub target_precision: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    /// The request text (title and body together).
+    pub text: String,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Evaluate the active routing model.
+    Routing(EvalRoutingArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalRoutingArgs {
+    /// A labelled request file (CSV or XLSX) with a category column.
+    #[arg(long)]
+    pub data: PathBuf,
+
+    /// Match a column to a field, as in `import requests`.
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub mappings: Vec<String>,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

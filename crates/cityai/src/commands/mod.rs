@@ -2,6 +2,7 @@
 //! prints through [`crate::output`].
 
 mod import;
+mod routing;
 mod serve;
 
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use cityai_store::Store;
 
-use crate::cli::{Cli, Command, GlobalOptions, ImportCommand};
+use crate::cli::{Cli, Command, EvalCommand, GlobalOptions, ImportCommand, TrainCommand};
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -21,6 +22,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(ImportCommand::Taxonomy(args)) => {
             import::taxonomy(&cli.global, &args).await
         }
+        Command::Train(TrainCommand::Routing(args)) => routing::train(&cli.global, &args).await,
+        Command::Route(args) => routing::route(&cli.global, &args).await,
+        Command::Eval(EvalCommand::Routing(args)) => routing::eval(&cli.global, &args).await,
     }
 }
 

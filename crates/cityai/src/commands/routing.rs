@@ -1,0 +1,266 @@
+//! `cityai train routing`, `cityai route` and `cityai eval routing`.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use chrono::Utc;
+use cityai_core::i18n::tf;
+use cityai_core::{CategoryPath, Lang};
+use cityai_import::{ReadOptions, read_requests_file};
+use cityai_routing::{Evaluation, LabelledText, RoutingModel, TrainParams};
+use cityai_store::{Store, StoredModelInfo};
+use serde::Serialize;
+
+use crate::cli::{EvalRoutingArgs, GlobalOptions, RouteArgs, TrainRoutingArgs};
+use crate::output;
+
+/// The precisions at which `eval routing` reports the share of requests assigned
+/// automatically.
+const REPORTED_PRECISIONS: [f64; 3] = [0.95, 0.97, 0.99];
+
+pub async fn train(global: &GlobalOptions, args: &TrainRoutingArgs) -> anyhow::Result<ExitCode> {
+    let lang = global.lang;
+    if !(0.5..=1.0).contains(&args.target_precision) {
+        return Err(anyhow!(tf(
+            lang,
+            "routing.invalid_precision",
+            &[("value", &args.target_precision)]
+        )));
+    }
+    let store = super::open_store(global).await?;
+    // NOTE: the router learns first-level categories only; deeper levels are not routed yet.
+    let data: Vec<LabelledText> = store
+        .labelled_requests()
+        .await?
+        .into_iter()
+        .map(|r| LabelledText {
+            title: r.title,
+            body: r.body,
+            label: r.category.top().to_string(),
+        })
+        .collect();
+
+    let params = TrainParams {
+        c: args.c,
+        folds: usize::from(args.folds),
+        target_precision: args.target_precision,
+        ..TrainParams::default()
+    };
+    let now = Utc::now();
+    let trained_at = cityai_core::time::to_storage(now);
+    let version = format!("routing-{}", now.format("%Y%m%dT%H%M%SZ"));
+    let (model, report) = tokio::task::spawn_blocking(move || {
+        RoutingModel::train(&data, &params, &version, &trained_at)
+    })
+    .await?
+    .map_err(|err| anyhow!(tf(lang, "routing.train_failed", &[("detail", &err)])))?;
+
+    let mut file = Vec::new();
+    model.write_to(&mut file)?;
+    let info = StoredModelInfo {
+        version: model.meta.version.clone(),
+        trained_at: model.meta.trained_at.clone(),
+        rows_trained: model.meta.rows as i64,
+        data_sha256: model.meta.data_sha256.clone(),
+        active: true,
+    };
+    store
+        .save_routing_model(&info, &serde_json::to_string(&report)?, &file)
+        .await?;
+    store.close().await;
+
+    if args.json {
+        output::json(&report)?;
+    } else {
+        let cv = &report.cross_validation;
+        output::line(&tf(
+            lang,
+            "routing.trained",
+            &[
+                ("version", &model.meta.version),
+                ("rows", &model.meta.rows),
+                ("labels", &model.meta.labels.len()),
+            ],
+        ));
+        print_measures(lang, cv, "routing.measures");
+        match model.meta.auto_assign_threshold {
+            Some(threshold) => output::line(&tf(
+                lang,
+                "routing.threshold",
+                &[
+                    ("threshold", &format!("{threshold:.3}")),
+                    ("precision", &percent(args.target_precision)),
+                ],
+            )),
+            None => output::line(&tf(
+                lang,
+                "routing.no_threshold",
+                &[("precision", &percent(args.target_precision))],
+            )),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the active model, or fails with the command that makes one.
+async fn active_model(lang: Lang, store: &Store) -> anyhow::Result<RoutingModel> {
+    let (version, bytes) = store
+        .active_routing_model()
+        .await?
+        .ok_or_else(|| anyhow!(tf(lang, "routing.no_model", &[])))?;
+    RoutingModel::read_from(&mut bytes.as_slice())
+        .with_context(|| format!("cannot read routing model {version}"))
+}
+
+#[derive(Debug, Serialize)]
+struct RouteOutput {
+    #[serde(flatten)]
+    prediction: cityai_routing::Prediction,
+    department: Option<String>,
+}
+
+pub async fn route(global: &GlobalOptions, args: &RouteArgs) -> anyhow::Result<ExitCode> {
+    let lang = global.lang;
+    let store = super::open_store(global).await?;
+    let model = active_model(lang, &store).await?;
+    let prediction = model.predict(None, &args.text);
+    let categories = store.categories().await?;
+    store.close().await;
+    let department = prediction.top.first().and_then(|best| {
+        let path = CategoryPath::parse(&best.label).ok()?;
+        categories
+            .iter()
+            .find(|c| c.path == path)
+            .and_then(|c| c.department.clone())
+    });
+
+    if args.json {
+        output::json(&RouteOutput {
+            prediction,
+            department,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (rank, label) in prediction.top.iter().enumerate() {
+        output::line(&format!(
+            "{}. {} {}",
+            rank + 1,
+            label.label,
+            percent(label.probability)
+        ));
+    }
+    let not_set = cityai_core::i18n::t(lang, "requests.not_set").to_owned();
+    output::line(&tf(
+        lang,
+        "routing.department",
+        &[("department", &department.unwrap_or(not_set))],
+    ));
+    let decision = if prediction.auto_assign {
+        "routing.auto_assign"
+    } else {
+        "routing.to_triage"
+    };
+    output::line(&tf(lang, decision, &[]));
+    let evidence: Vec<String> = prediction.evidence.iter().map(|e| e.text.clone()).collect();
+    output::line(&tf(
+        lang,
+        "routing.evidence",
+        &[("words", &evidence.join("、"))],
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn eval(global: &GlobalOptions, args: &EvalRoutingArgs) -> anyhow::Result<ExitCode> {
+    let lang = global.lang;
+    let options = ReadOptions {
+        mappings: args.mappings.clone(),
+        city_offset: global.utc_offset,
+        ..ReadOptions::default()
+    };
+    let path = args.data.clone();
+    let parsed = tokio::task::spawn_blocking(move || read_requests_file(&path, &options))
+        .await?
+        .map_err(|err| anyhow!(err.message(lang)))?;
+    let data: Vec<LabelledText> = parsed
+        .rows
+        .iter()
+        .filter_map(|row| {
+            Some(LabelledText {
+                title: row.request.title.clone(),
+                body: row.request.body.clone(),
+                label: row.request.category.as_ref()?.top().to_string(),
+            })
+        })
+        .collect();
+    if data.is_empty() {
+        return Err(anyhow!(tf(
+            lang,
+            "routing.no_labels",
+            &[("file", &parsed.file_name)]
+        )));
+    }
+
+    let store = super::open_store(global).await?;
+    let model = active_model(lang, &store).await?;
+    store.close().await;
+    let evaluation = model.evaluate(&data, &REPORTED_PRECISIONS);
+
+    if args.json {
+        #[derive(Serialize)]
+        struct EvalOutput<'a> {
+            model_version: &'a str,
+            unlabelled_rows_skipped: usize,
+            #[serde(flatten)]
+            evaluation: &'a Evaluation,
+        }
+        output::json(&EvalOutput {
+            model_version: &model.meta.version,
+            unlabelled_rows_skipped: parsed.rows.len() - data.len(),
+            evaluation: &evaluation,
+        })?;
+    } else {
+        output::line(&tf(
+            lang,
+            "routing.evaluated",
+            &[("version", &model.meta.version), ("rows", &data.len())],
+        ));
+        print_measures(lang, &evaluation, "routing.measures_held_out");
+        for class in &evaluation.per_class {
+            output::line(&format!(
+                "  {}: P {:.3}  R {:.3}  F1 {:.3}  n={}",
+                class.label, class.precision, class.recall, class.f1, class.support
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_measures(lang: Lang, evaluation: &Evaluation, key: &str) {
+    output::line(&tf(
+        lang,
+        key,
+        &[
+            ("accuracy", &format!("{:.4}", evaluation.accuracy)),
+            ("macro_f1", &format!("{:.4}", evaluation.macro_f1)),
+            ("top3", &format!("{:.4}", evaluation.top3_accuracy)),
+            (
+                "ece",
+                &format!("{:.4}", evaluation.expected_calibration_error),
+            ),
+        ],
+    ));
+    for share in &evaluation.auto_assign {
+        output::line(&tf(
+            lang,
+            "routing.auto_share",
+            &[
+                ("precision", &percent(share.target_precision)),
+                ("share", &percent(share.share)),
+            ],
+        ));
+    }
+}
+
+fn percent(value: f64) -> String {
+    format!("{:.1}%", value * 100.0)
+}

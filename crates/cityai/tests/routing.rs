@@ -1,0 +1,123 @@
+//! Trains the router on 80% of the real labelled messages, routes a text and evaluates the
+//! model on the other 20%, through the real `cityai` binary.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+
+use common::{cityai, import_ok, shared_data};
+use serde_json::Value;
+
+/// Writes the rows of the real message file into a training and an evaluation file, about
+/// 80% and 20%, by a fixed hash of each row's record_id.
+fn split_messages(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let mut reader = csv::Reader::from_path(shared_data("teddy2020/messages_train.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let record_id = headers.iter().position(|h| h == "record_id").unwrap();
+    let train_path = dir.join("train.csv");
+    let test_path = dir.join("test.csv");
+    let mut train = csv::Writer::from_path(&train_path).unwrap();
+    let mut test = csv::Writer::from_path(&test_path).unwrap();
+    train.write_record(&headers).unwrap();
+    test.write_record(&headers).unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let hash = record[record_id]
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+        if hash.is_multiple_of(5) {
+            test.write_record(&record).unwrap();
+        } else {
+            train.write_record(&record).unwrap();
+        }
+    }
+    (train_path, test_path)
+}
+
+fn run_json(data: &Path, args: &[&str]) -> Value {
+    let output = cityai(data).args(args).arg("--json").output().unwrap();
+    assert!(
+        output.status.success(),
+        "cityai {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn train_route_and_evaluate_on_real_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (train_file, test_file) = split_messages(dir.path());
+    import_ok(&data, &train_file, &[]);
+
+    let report = run_json(&data, &["train", "routing"]);
+    assert_eq!(report["meta"]["labels"].as_array().unwrap().len(), 7);
+    let cv_f1 = report["cross_validation"]["macro_f1"].as_f64().unwrap();
+    assert!(cv_f1 > 0.85, "cross-validated macro-F1 {cv_f1}");
+    assert!(report["meta"]["auto_assign_threshold"].as_f64().is_some());
+
+    let routed = run_json(
+        &data,
+        &[
+            "route",
+            "小区楼下烧烤店每天营业到凌晨两点，油烟和噪音扰民，请环保部门处理",
+        ],
+    );
+    assert_eq!(routed["top"][0]["label"], "环境保护", "{routed}");
+    assert_eq!(routed["top"].as_array().unwrap().len(), 3);
+    assert!(!routed["evidence"].as_array().unwrap().is_empty());
+    assert_eq!(routed["model_version"], report["meta"]["version"]);
+
+    let evaluation = run_json(
+        &data,
+        &["eval", "routing", "--data", test_file.to_str().unwrap()],
+    );
+    for key in [
+        "accuracy",
+        "macro_f1",
+        "top3_accuracy",
+        "per_class",
+        "confusion",
+    ] {
+        assert!(
+            !evaluation[key].is_null(),
+            "eval output lacks {key}: {evaluation}"
+        );
+    }
+    let held_out_f1 = evaluation["macro_f1"].as_f64().unwrap();
+    assert!(held_out_f1 > 0.85, "held-out macro-F1 {held_out_f1}");
+    assert_eq!(evaluation["per_class"].as_array().unwrap().len(), 7);
+    let shares = evaluation["auto_assign"].as_array().unwrap();
+    assert_eq!(shares.len(), 3);
+}
+
+#[test]
+fn route_without_model_says_how_to_train() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = cityai(dir.path())
+        .args(["route", "路灯不亮"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("cityai train routing"), "{stderr}");
+}
+
+#[test]
+fn training_without_labels_explains_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = cityai(dir.path())
+        .args(["train", "routing"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("Import labelled requests first"),
+        "{stderr}"
+    );
+}
