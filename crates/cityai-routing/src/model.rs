@@ -31,7 +31,9 @@ pub struct TrainParams {
     pub c: f32,
     /// Minimum number of training texts an n-gram must occur in.
     pub min_df: u32,
-    /// Folds of the cross-validation that calibrates probabilities and the threshold.
+    /// Folds of the cross-validation that calibrates probabilities and the threshold. Below
+    /// 2 there is no cross-validation: the temperature stays 1, there is no auto-assignment
+    /// threshold and the report has no cross-validated measures.
     pub folds: usize,
     /// The precision that automatically assigned requests must reach.
     pub target_precision: f64,
@@ -72,7 +74,8 @@ pub struct ModelMeta {
 #[derive(Debug, Clone, Serialize)]
 pub struct TrainReport {
     pub meta: ModelMeta,
-    pub cross_validation: Evaluation,
+    /// `None` when training ran without cross-validation.
+    pub cross_validation: Option<Evaluation>,
 }
 
 /// A trained router.
@@ -117,9 +120,9 @@ const MIN_EXAMPLES: usize = 20;
 impl RoutingModel {
     /// Trains a model on `data`.
     ///
-    /// Runs `params.folds`-fold cross-validation first: its out-of-fold scores fit the
-    /// softmax temperature and the auto-assignment threshold, and give the reported
-    /// measures. Then trains the final model on all of `data`. `version` and `trained_at`
+    /// Runs `params.folds`-fold cross-validation first (when `folds` is at least 2): its
+    /// out-of-fold scores fit the softmax temperature and the auto-assignment threshold, and
+    /// give the reported measures. Then trains the final model on all of `data`. `version` and `trained_at`
     /// are recorded in the metadata.
     ///
     /// # Errors
@@ -154,25 +157,12 @@ impl RoutingModel {
             .map(|d| NgramCounts::of(&prepare_text(d.title.as_deref(), &d.body)))
             .collect();
 
-        // Out-of-fold scores: each text is scored by a model that did not see it.
-        let fold_of: Vec<usize> = fold_assignment(data.len(), params.folds);
-        let mut oof_scores: Vec<Vec<f32>> = vec![Vec::new(); data.len()];
-        for fold in 0..params.folds {
-            let train_idx: Vec<usize> = (0..data.len()).filter(|&i| fold_of[i] != fold).collect();
-            let (vectorizer, weights) = fit(&texts, &truths, &train_idx, labels.len(), params);
-            for i in (0..data.len()).filter(|&i| fold_of[i] == fold) {
-                oof_scores[i] = class_scores(&weights, &vectorizer.transform_counts(&texts[i]));
-            }
-        }
-        let temperature = fit_temperature(&oof_scores, &truths);
-        let scored: Vec<Scored> = oof_scores
-            .iter()
-            .zip(&truths)
-            .map(|(s, &truth)| to_scored(&softmax(s, temperature), truth))
-            .collect();
-        let cross_validation = evaluate(&labels, &scored, &[0.95, 0.97, 0.99]);
-        let threshold =
-            crate::metrics::auto_assign_share(&scored, params.target_precision).threshold;
+        let (temperature, threshold, cross_validation) = if params.folds >= 2 {
+            let calibration = cross_validate(&texts, &truths, &labels, params);
+            (calibration.0, calibration.1, Some(calibration.2))
+        } else {
+            (1.0, None, None)
+        };
 
         let all: Vec<usize> = (0..data.len()).collect();
         let (vectorizer, weights) = fit(&texts, &truths, &all, labels.len(), params);
@@ -369,6 +359,35 @@ fn read_array<const N: usize>(input: &mut impl Read) -> Result<[u8; N], RoutingE
     let mut bytes = [0u8; N];
     input.read_exact(&mut bytes).map_err(truncated)?;
     Ok(bytes)
+}
+
+/// Runs the cross-validation: each text is scored by a model that did not see it. Returns
+/// the fitted temperature, the auto-assignment threshold and the out-of-fold measures.
+fn cross_validate(
+    texts: &[NgramCounts],
+    truths: &[usize],
+    labels: &[String],
+    params: &TrainParams,
+) -> (f64, Option<f64>, Evaluation) {
+    let n = texts.len();
+    let fold_of: Vec<usize> = fold_assignment(n, params.folds);
+    let mut oof_scores: Vec<Vec<f32>> = vec![Vec::new(); n];
+    for fold in 0..params.folds {
+        let train_idx: Vec<usize> = (0..n).filter(|&i| fold_of[i] != fold).collect();
+        let (vectorizer, weights) = fit(texts, truths, &train_idx, labels.len(), params);
+        for i in (0..n).filter(|&i| fold_of[i] == fold) {
+            oof_scores[i] = class_scores(&weights, &vectorizer.transform_counts(&texts[i]));
+        }
+    }
+    let temperature = fit_temperature(&oof_scores, truths);
+    let scored: Vec<Scored> = oof_scores
+        .iter()
+        .zip(truths)
+        .map(|(s, &truth)| to_scored(&softmax(s, temperature), truth))
+        .collect();
+    let evaluation = evaluate(labels, &scored, &[0.95, 0.97, 0.99]);
+    let threshold = crate::metrics::auto_assign_share(&scored, params.target_precision).threshold;
+    (temperature, threshold, evaluation)
 }
 
 /// Assigns each example to a fold, round-robin over a fixed-seed permutation.
@@ -605,6 +624,19 @@ mod tests {
             RoutingModel::read_from(&mut newer.as_slice()),
             Err(RoutingError::UnsupportedFormat { .. })
         ));
+    }
+
+    #[test]
+    fn training_without_folds_skips_calibration() {
+        let params = TrainParams {
+            folds: 0,
+            ..TrainParams::default()
+        };
+        let (model, report) = RoutingModel::train(&toy_data(), &params, "toy", "t").unwrap();
+        assert!(report.cross_validation.is_none());
+        assert_eq!(model.meta.temperature, 1.0);
+        assert_eq!(model.meta.auto_assign_threshold, None);
+        assert!(!model.predict(None, "路灯不亮").auto_assign);
     }
 
     #[test]

@@ -53,7 +53,7 @@ fn held_out_split_macro_f1() {
     let trained = started.elapsed();
     let eval = model.evaluate(&test, &[0.95, 0.97, 0.99]);
     eprintln!(
-        "train {} rows in {:.2?}; held-out {} rows: accuracy {:.4}, macro-F1 {:.4}, top-3 {:.4}, ECE {:.4}; cv macro-F1 {:.4}; threshold {:?}; auto {:?}",
+        "train {} rows in {:.2?}; held-out {} rows: accuracy {:.4}, macro-F1 {:.4}, top-3 {:.4}, ECE {:.4}; cv macro-F1 {:?}; threshold {:?}; auto {:?}",
         train.len(),
         trained,
         test.len(),
@@ -61,7 +61,7 @@ fn held_out_split_macro_f1() {
         eval.macro_f1,
         eval.top3_accuracy,
         eval.expected_calibration_error,
-        report.cross_validation.macro_f1,
+        report.cross_validation.as_ref().map(|cv| cv.macro_f1),
         model.meta.auto_assign_threshold,
         eval.auto_assign
     );

@@ -82,7 +82,9 @@ pub async fn train(global: &GlobalOptions, args: &TrainRoutingArgs) -> anyhow::R
                 ("labels", &model.meta.labels.len()),
             ],
         ));
-        print_measures(lang, cv, "routing.measures");
+        if let Some(cv) = cv {
+            print_measures(lang, cv, "routing.measures");
+        }
         match model.meta.auto_assign_threshold {
             Some(threshold) => output::line(&tf(
                 lang,
