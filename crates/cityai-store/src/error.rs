@@ -30,6 +30,12 @@ pub enum StoreError {
     #[error("invalid value {value:?} stored in column {column}")]
     InvalidStoredValue { column: &'static str, value: String },
 
+    #[error("request {0} not found")]
+    RequestNotFound(i64),
+
+    #[error("request {0} has no category to confirm; route it or correct it with a category")]
+    NothingToConfirm(i64),
+
     #[error("department {0:?} is not registered")]
     UnknownDepartment(String),
 

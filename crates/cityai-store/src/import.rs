@@ -276,7 +276,7 @@ async fn insert_chunk(
             "INSERT INTO requests (dedup_key, content_hash, source, external_id, channel, title, \
              body, submitted_at, received_at, updated_at, citizen_ref, place_text, latitude, \
              longitude, status, category_path, department_code, support_votes, objection_votes, \
-             import_batch_id) ",
+             import_batch_id, category_source) ",
         );
         insert.push_values(
             to_insert.iter().zip(departments),
@@ -308,7 +308,8 @@ async fn insert_chunk(
                     .push_bind(department)
                     .push_bind(request.support_votes)
                     .push_bind(request.objection_votes)
-                    .push_bind(context.batch_id);
+                    .push_bind(context.batch_id)
+                    .push_bind(request.category.as_ref().map(|_| "label"));
             },
         );
         // ON CONFLICT still guards against a writer that stored the same key meanwhile.
@@ -424,9 +425,9 @@ pub(crate) async fn insert_one(
         "INSERT INTO requests (dedup_key, content_hash, source, external_id, channel, title, \
          body, submitted_at, received_at, updated_at, citizen_ref, place_text, latitude, \
          longitude, status, category_path, department_code, support_votes, objection_votes, \
-         import_batch_id) \
+         import_batch_id, category_source) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, \
-         $17, $18, $19) \
+         $17, $18, $19, $20) \
          ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
     )
     .bind(&dedup_key)
@@ -448,6 +449,7 @@ pub(crate) async fn insert_one(
     .bind(request.support_votes)
     .bind(request.objection_votes)
     .bind(batch_id)
+    .bind(request.category.as_ref().map(|_| "label"))
     .fetch_optional(&mut **tx)
     .await?;
 

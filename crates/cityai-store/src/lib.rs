@@ -26,7 +26,9 @@ pub use error::StoreError;
 pub use import::{ImportFile, ImportResult, RowConflict};
 pub use migrate::{LATEST_VERSION, MIGRATIONS};
 pub use requests::{Page, RequestCounts, RequestFilter, RequestList};
-pub use routing::{LabelledRequest, StoredModelInfo};
+pub use routing::{
+    LabelledRequest, RoutingDecision, RoutingOutcome, StoredModelInfo, UnroutedRequest,
+};
 pub use taxonomy::{CategoryRecord, TaxonomySummary};
 
 /// Shorthand for results of store operations.

@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "routing_models",
         sql: include_str!("../migrations/sqlite/0003_routing_models.sql"),
     },
+    Migration {
+        version: 4,
+        name: "routing_decisions",
+        sql: include_str!("../migrations/sqlite/0004_routing_decisions.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -1,10 +1,41 @@
 //! Labelled history for training the router, and stored routing models.
 
-use cityai_core::CategoryPath;
+use chrono::Utc;
+use cityai_core::time::to_storage;
+use cityai_core::{CategoryPath, Request, RequestStatus};
 use serde::Serialize;
 use sqlx::Row;
 
+use crate::taxonomy::DepartmentCache;
 use crate::{Result, Store, StoreError};
+
+/// A request waiting to be routed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnroutedRequest {
+    pub id: i64,
+    pub title: Option<String>,
+    pub body: String,
+}
+
+/// The router's decision for one request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutingDecision {
+    pub request_id: i64,
+    pub model_version: String,
+    pub category: CategoryPath,
+    pub confidence: f64,
+    /// Whether the confidence reached the auto-assignment threshold.
+    pub auto_assign: bool,
+    /// The top categories and the evidence, as JSON, kept for audit.
+    pub details_json: String,
+}
+
+/// How many routed requests were assigned and how many went to triage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RoutingOutcome {
+    pub assigned: usize,
+    pub triage: usize,
+}
 
 /// A request with a final category, as training data.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,7 +57,8 @@ pub struct StoredModelInfo {
 }
 
 impl Store {
-    /// Returns every request with a category, in id order.
+    /// Returns every request whose category is final, in id order: categories that came with
+    /// the data or that staff confirmed or corrected, never unchecked router suggestions.
     ///
     /// # Errors
     ///
@@ -35,7 +67,8 @@ impl Store {
     pub async fn labelled_requests(&self) -> Result<Vec<LabelledRequest>> {
         let rows = sqlx::query(
             "SELECT id, title, body, category_path FROM requests \
-             WHERE category_path IS NOT NULL ORDER BY id",
+             WHERE category_path IS NOT NULL AND category_source IN ('label', 'staff') \
+             ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -55,6 +88,199 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Returns up to `limit` received requests that have no category yet, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the query fails.
+    pub async fn unrouted_requests(&self, limit: i64) -> Result<Vec<UnroutedRequest>> {
+        let rows = sqlx::query(
+            "SELECT id, title, body FROM requests \
+             WHERE category_path IS NULL AND status = 'received' ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(UnroutedRequest {
+                    id: row.try_get("id")?,
+                    title: row.try_get("title")?,
+                    body: row.try_get("body")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Applies the router's decisions in one transaction and records each one.
+    ///
+    /// A request whose confidence reached the threshold and whose category has a department
+    /// becomes assigned; every other goes to triage. A request whose category is already final
+    /// (it came with the data or staff set it) keeps it, and only the decision is recorded.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when a statement fails; nothing is changed then.
+    pub async fn record_routing(&self, decisions: &[RoutingDecision]) -> Result<RoutingOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let mut cache = DepartmentCache::default();
+        let mut outcome = RoutingOutcome::default();
+        let now = to_storage(Utc::now());
+        for decision in decisions {
+            let department = cache.department_for(&mut tx, &decision.category).await?;
+            let status = if decision.auto_assign && department.is_some() {
+                RequestStatus::Assigned
+            } else {
+                RequestStatus::Triage
+            };
+            let updated = sqlx::query(
+                "UPDATE requests SET category_path = $1, department_code = $2, \
+                 routing_confidence = $3, model_version = $4, category_source = 'router', \
+                 status = $5, updated_at = $6 \
+                 WHERE id = $7 AND (category_source IS NULL OR category_source = 'router')",
+            )
+            .bind(decision.category.to_string())
+            .bind(department)
+            .bind(decision.confidence)
+            .bind(&decision.model_version)
+            .bind(status.as_str())
+            .bind(&now)
+            .bind(decision.request_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated > 0 {
+                match status {
+                    RequestStatus::Assigned => outcome.assigned += 1,
+                    _ => outcome.triage += 1,
+                }
+            }
+            sqlx::query(
+                "INSERT INTO routing_decisions (request_id, model_version, category_path, \
+                 confidence, auto_assigned, details, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(decision.request_id)
+            .bind(&decision.model_version)
+            .bind(decision.category.to_string())
+            .bind(decision.confidence)
+            .bind(i64::from(decision.auto_assign && updated > 0))
+            .bind(&decision.details_json)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Records that `actor` confirmed the request's current category, which makes it final and
+    /// part of the next training. Returns the updated request.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::RequestNotFound`], [`StoreError::NothingToConfirm`] for a request without
+    /// a category, and [`StoreError::Database`].
+    pub async fn confirm_routing(&self, id: i64, actor: &str) -> Result<Request> {
+        let request = self
+            .request(id)
+            .await?
+            .ok_or(StoreError::RequestNotFound(id))?;
+        let category = request
+            .category
+            .clone()
+            .ok_or(StoreError::NothingToConfirm(id))?;
+        self.set_final_category(&request, &category, "confirm", actor)
+            .await
+    }
+
+    /// Records that `actor` corrected the request's category to `category`, which makes it
+    /// final and part of the next training. Returns the updated request.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::RequestNotFound`] and [`StoreError::Database`].
+    pub async fn correct_routing(
+        &self,
+        id: i64,
+        category: &CategoryPath,
+        actor: &str,
+    ) -> Result<Request> {
+        let request = self
+            .request(id)
+            .await?
+            .ok_or(StoreError::RequestNotFound(id))?;
+        self.set_final_category(&request, category, "correct", actor)
+            .await
+    }
+
+    async fn set_final_category(
+        &self,
+        request: &Request,
+        category: &CategoryPath,
+        action: &str,
+        actor: &str,
+    ) -> Result<Request> {
+        let mut tx = self.pool.begin().await?;
+        let mut cache = DepartmentCache::default();
+        let department = cache.department_for(&mut tx, category).await?;
+        let status = match request.status {
+            RequestStatus::Received | RequestStatus::Triage | RequestStatus::Assigned => {
+                if department.is_some() {
+                    RequestStatus::Assigned
+                } else {
+                    RequestStatus::Triage
+                }
+            }
+            later => later,
+        };
+        let now = to_storage(Utc::now());
+        sqlx::query(
+            "UPDATE requests SET category_path = $1, department_code = $2, \
+             category_source = 'staff', status = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(category.to_string())
+        .bind(department)
+        .bind(status.as_str())
+        .bind(&now)
+        .bind(request.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO routing_feedback (request_id, action, previous_category, category_path, \
+             model_version, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(request.id)
+        .bind(action)
+        .bind(request.category.as_ref().map(ToString::to_string))
+        .bind(category.to_string())
+        .bind(request.model_version.as_deref())
+        .bind(actor)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.request(request.id)
+            .await?
+            .ok_or(StoreError::RequestNotFound(request.id))
+    }
+
+    /// Counts staff feedback: confirmations and corrections.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the query fails.
+    pub async fn routing_feedback_counts(&self) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN action = 'confirm' THEN 1 ELSE 0 END), 0) AS confirmed, \
+             COALESCE(SUM(CASE WHEN action = 'correct' THEN 1 ELSE 0 END), 0) AS corrected \
+             FROM routing_feedback",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("confirmed")?, row.try_get("corrected")?))
     }
 
     /// Stores a routing model and makes it the active one, in one transaction.

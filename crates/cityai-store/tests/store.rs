@@ -586,3 +586,46 @@ async fn labelled_requests_are_training_data() {
     assert_eq!(data.len(), 1);
     assert_eq!(data[0].category.to_string(), "城乡建设/市政设施");
 }
+
+#[tokio::test]
+async fn routing_never_overwrites_a_final_category() {
+    let (_dir, store) = fresh_store().await;
+    let mut labelled = request(Some("1"), "路灯不亮");
+    labelled.category = Some(CategoryPath::parse("城乡建设").unwrap());
+    let unlabelled = request(Some("2"), "噪音扰民");
+    store
+        .import_requests(
+            &file("import", 2),
+            &rows(vec![labelled, unlabelled]),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let pending = store.unrouted_requests(10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].id, 2);
+
+    let decide = |id: i64| cityai_store::RoutingDecision {
+        request_id: id,
+        model_version: "m1".into(),
+        category: CategoryPath::parse("环境保护").unwrap(),
+        confidence: 0.99,
+        auto_assign: true,
+        details_json: "{}".into(),
+    };
+    let outcome = store.record_routing(&[decide(1), decide(2)]).await.unwrap();
+    // No department is mapped, so the auto-assigned request still waits in triage.
+    assert_eq!(outcome.triage, 1);
+    assert_eq!(outcome.assigned, 0);
+    let first = store.request(1).await.unwrap().unwrap();
+    assert_eq!(first.category.unwrap().to_string(), "城乡建设");
+    let second = store.request(2).await.unwrap().unwrap();
+    assert_eq!(second.category.unwrap().to_string(), "环境保护");
+    assert_eq!(second.model_version.as_deref(), Some("m1"));
+    assert_eq!(second.status, RequestStatus::Triage);
+    // Router suggestions are not training data until staff confirm them.
+    assert_eq!(store.labelled_requests().await.unwrap().len(), 1);
+    store.confirm_routing(2, "operator-7").await.unwrap();
+    assert_eq!(store.labelled_requests().await.unwrap().len(), 2);
+}

@@ -126,13 +126,47 @@ pub struct TrainRoutingArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct RouteArgs {
-    /// The request text (title and body together).
-    pub text: String,
+    #[command(subcommand)]
+    pub action: Option<RouteAction>,
+
+    /// The request text (title and body together) to route without storing it.
+    #[arg(required = true)]
+    pub text: Option<String>,
 
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RouteAction {
+    /// Route every stored request that has no category yet.
+    Pending {
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Confirm a request's current category; it becomes training data.
+    Confirm {
+        /// The request id.
+        id: i64,
+        /// Who confirms it (staff id or name), recorded with the feedback.
+        #[arg(long = "by", value_name = "STAFF")]
+        actor: String,
+    },
+    /// Correct a request's category; it becomes training data.
+    Correct {
+        /// The request id.
+        id: i64,
+        /// The right category path, such as 城乡建设 or 城乡建设/市政设施.
+        #[arg(long)]
+        category: String,
+        /// Who corrects it (staff id or name), recorded with the feedback.
+        #[arg(long = "by", value_name = "STAFF")]
+        actor: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -52,7 +52,8 @@ fn train_route_and_evaluate_on_real_messages() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let (train_file, test_file) = split_messages(dir.path());
-    import_ok(&data, &train_file, &[]);
+    let history = import_ok(&data, &train_file, &[]);
+    let history_rows = history["imported"].as_i64().unwrap();
 
     let report = run_json(&data, &["train", "routing"]);
     assert_eq!(report["meta"]["labels"].as_array().unwrap().len(), 7);
@@ -93,6 +94,73 @@ fn train_route_and_evaluate_on_real_messages() {
     assert_eq!(evaluation["per_class"].as_array().unwrap().len(), 7);
     let shares = evaluation["auto_assign"].as_array().unwrap();
     assert_eq!(shares.len(), 3);
+
+    // New unlabelled requests are routed on import; staff then confirm or correct them.
+    let intake = dir.path().join("intake.csv");
+    std::fs::write(
+        &intake,
+        "编号,内容\nN1,小区楼下烧烤店每天营业到凌晨两点，油烟和噪音扰民\nN2,公交车司机态度恶劣，还经常不按站点停车\n",
+    )
+    .unwrap();
+    let imported = import_ok(&data, &intake, &["--source", "hotline"]);
+    assert_eq!(imported["routing"]["routed"], 2, "{imported}");
+    let routed = imported["routing"]["assigned"].as_u64().unwrap()
+        + imported["routing"]["triage"].as_u64().unwrap();
+    assert_eq!(routed, 2);
+
+    let listed: Value = serde_json::from_slice(
+        &cityai(&data)
+            .args(["route", "pending", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(listed["routed"], 0, "nothing is left to route: {listed}");
+
+    // Ids are given in insertion order, so the two new requests follow the training rows.
+    let ids = [history_rows + 1, history_rows + 2];
+    let confirm = cityai(&data)
+        .args([
+            "route",
+            "confirm",
+            &ids[0].to_string(),
+            "--by",
+            "operator-7",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        confirm.status.success(),
+        "{}",
+        String::from_utf8_lossy(&confirm.stderr)
+    );
+    let correct = cityai(&data)
+        .args([
+            "route",
+            "correct",
+            &ids[1].to_string(),
+            "--category",
+            "交通运输",
+            "--by",
+            "operator-7",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        correct.status.success(),
+        "{}",
+        String::from_utf8_lossy(&correct.stderr)
+    );
+    let text = String::from_utf8(correct.stdout).unwrap();
+    assert!(text.contains("交通运输"), "{text}");
+
+    let missing = cityai(&data)
+        .args(["route", "confirm", "999999", "--by", "operator-7"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("#999999 not found"));
 }
 
 #[test]
@@ -120,4 +188,24 @@ fn training_without_labels_explains_the_fix() {
         stderr.contains("Import labelled requests first"),
         "{stderr}"
     );
+}
+
+#[test]
+fn correcting_with_an_invalid_category_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = cityai(dir.path())
+        .args([
+            "route",
+            "correct",
+            "1",
+            "--category",
+            "a//b",
+            "--by",
+            "operator-7",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("\"a//b\""), "{stderr}");
 }

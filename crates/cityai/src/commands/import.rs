@@ -9,6 +9,7 @@ use cityai_core::i18n::tf;
 use cityai_import::{
     Field, Format, ParsedFile, ReadOptions, Reason, RejectedRow, read_requests_file, read_taxonomy,
 };
+use cityai_services::routing::RoutingSummary;
 use cityai_store::{ImportFile, ImportResult};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -37,6 +38,9 @@ struct RequestsSummary<'a> {
     encoding: &'a str,
     rows_total: usize,
     categories_added: usize,
+    /// What routing the new requests did, when a routing model is active.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    routing: Option<RoutingSummary>,
     #[serde(flatten)]
     mapping: &'a cityai_import::ColumnMapping,
     rejected_rows: Vec<RejectedRowReport>,
@@ -68,8 +72,8 @@ pub async fn requests(
 
     let mut rejected = parsed.rejected.clone();
     let strict_failed = args.strict && !rejected.is_empty();
-    let result = if strict_failed {
-        ImportResult::default()
+    let (result, routing) = if strict_failed {
+        (ImportResult::default(), None)
     } else {
         write_rows(global, args, &parsed).await?
     };
@@ -105,6 +109,7 @@ pub async fn requests(
             encoding: &parsed.encoding,
             rows_total: parsed.rows_total,
             categories_added: result.categories_added,
+            routing,
             mapping: &parsed.mapping,
             rejected_rows: rejected
                 .iter()
@@ -116,6 +121,16 @@ pub async fn requests(
         })?;
     } else {
         print_text_summary(lang, &parsed, &result, &rejected, nothing_stored);
+        if let Some(routing) = routing {
+            output::line(&tf(
+                lang,
+                "routing.imported_routed",
+                &[
+                    ("assigned", &routing.outcome.assigned),
+                    ("triage", &routing.outcome.triage),
+                ],
+            ));
+        }
     }
 
     let all_rejected = parsed.rows_total > 0 && rejected.len() == parsed.rows_total;
@@ -175,11 +190,13 @@ async fn differing_fields(
     Ok(names.join(", "))
 }
 
+/// Stores the good rows and, when a routing model is active, routes the new requests that
+/// came without a category.
 async fn write_rows(
     global: &GlobalOptions,
     args: &ImportRequestsArgs,
     parsed: &ParsedFile,
-) -> anyhow::Result<ImportResult> {
+) -> anyhow::Result<(ImportResult, Option<RoutingSummary>)> {
     let store = super::open_store(global).await?;
     let file = ImportFile {
         file_name: parsed.file_name.clone(),
@@ -198,8 +215,17 @@ async fn write_rows(
         })
         .await;
     bar.finish_and_clear();
+    let result = result?;
+
+    let mut routing = None;
+    if result.committed
+        && result.imported > 0
+        && let Some(model) = cityai_services::routing::active_model(&store).await?
+    {
+        routing = Some(cityai_services::routing::route_pending(&store, &model).await?);
+    }
     store.close().await;
-    Ok(result?)
+    Ok((result, routing))
 }
 
 /// Returns a progress bar on an interactive terminal, and a hidden one otherwise.

@@ -8,10 +8,10 @@ use cityai_core::i18n::tf;
 use cityai_core::{CategoryPath, Lang};
 use cityai_import::{ReadOptions, read_requests_file};
 use cityai_routing::{Evaluation, LabelledText, RoutingModel, TrainParams};
-use cityai_store::{Store, StoredModelInfo};
+use cityai_store::{Store, StoreError, StoredModelInfo};
 use serde::Serialize;
 
-use crate::cli::{EvalRoutingArgs, GlobalOptions, RouteArgs, TrainRoutingArgs};
+use crate::cli::{EvalRoutingArgs, GlobalOptions, RouteAction, RouteArgs, TrainRoutingArgs};
 use crate::output;
 
 /// The precisions at which `eval routing` reports the share of requests assigned
@@ -106,12 +106,10 @@ pub async fn train(global: &GlobalOptions, args: &TrainRoutingArgs) -> anyhow::R
 
 /// Loads the active model, or fails with the command that makes one.
 async fn active_model(lang: Lang, store: &Store) -> anyhow::Result<RoutingModel> {
-    let (version, bytes) = store
-        .active_routing_model()
-        .await?
-        .ok_or_else(|| anyhow!(tf(lang, "routing.no_model", &[])))?;
-    RoutingModel::read_from(&mut bytes.as_slice())
-        .with_context(|| format!("cannot read routing model {version}"))
+    cityai_services::routing::active_model(store)
+        .await
+        .context("cannot load the routing model")?
+        .ok_or_else(|| anyhow!(tf(lang, "routing.no_model", &[])))
 }
 
 #[derive(Debug, Serialize)]
@@ -122,10 +120,97 @@ struct RouteOutput {
 }
 
 pub async fn route(global: &GlobalOptions, args: &RouteArgs) -> anyhow::Result<ExitCode> {
+    match (&args.action, &args.text) {
+        (Some(action), _) => route_action(global, action).await,
+        (None, Some(text)) => route_text(global, text, args.json).await,
+        (None, None) => Err(anyhow!("missing text to route")),
+    }
+}
+
+async fn route_action(global: &GlobalOptions, action: &RouteAction) -> anyhow::Result<ExitCode> {
+    let lang = global.lang;
+    let store = super::open_store(global).await?;
+    let result = match action {
+        RouteAction::Pending { json } => {
+            let model = active_model(lang, &store).await?;
+            let summary = cityai_services::routing::route_pending(&store, &model).await?;
+            if *json {
+                output::json(&summary)?;
+            } else {
+                output::line(&tf(
+                    lang,
+                    "routing.routed_pending",
+                    &[
+                        ("routed", &summary.routed),
+                        ("assigned", &summary.outcome.assigned),
+                        ("triage", &summary.outcome.triage),
+                    ],
+                ));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RouteAction::Confirm { id, actor } => {
+            let request = store
+                .confirm_routing(*id, actor)
+                .await
+                .map_err(|err| feedback_error(lang, *id, err))?;
+            print_feedback(lang, "routing.confirmed", &request);
+            Ok(ExitCode::SUCCESS)
+        }
+        RouteAction::Correct {
+            id,
+            category,
+            actor,
+        } => {
+            let path = CategoryPath::parse(category).map_err(|err| {
+                anyhow!(tf(
+                    lang,
+                    "routing.invalid_category",
+                    &[("value", category), ("detail", &err)]
+                ))
+            })?;
+            let request = store
+                .correct_routing(*id, &path, actor)
+                .await
+                .map_err(|err| feedback_error(lang, *id, err))?;
+            print_feedback(lang, "routing.corrected", &request);
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    store.close().await;
+    result
+}
+
+fn feedback_error(lang: Lang, id: i64, err: StoreError) -> anyhow::Error {
+    match err {
+        StoreError::RequestNotFound(_) => {
+            anyhow!(tf(lang, "routing.request_not_found", &[("id", &id)]))
+        }
+        StoreError::NothingToConfirm(_) => {
+            anyhow!(tf(lang, "routing.nothing_to_confirm", &[("id", &id)]))
+        }
+        other => anyhow::Error::new(other),
+    }
+}
+
+fn print_feedback(lang: Lang, key: &str, request: &cityai_core::Request) {
+    let category = request
+        .category
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    output::line(&tf(
+        lang,
+        key,
+        &[("id", &request.id), ("category", &category)],
+    ));
+}
+
+async fn route_text(global: &GlobalOptions, text: &str, json: bool) -> anyhow::Result<ExitCode> {
     let lang = global.lang;
     let store = super::open_store(global).await?;
     let model = active_model(lang, &store).await?;
-    let prediction = model.predict(None, &args.text);
+    let prediction = model.predict(None, text);
     let categories = store.categories().await?;
     store.close().await;
     let department = prediction.top.first().and_then(|best| {
@@ -136,7 +221,7 @@ pub async fn route(global: &GlobalOptions, args: &RouteArgs) -> anyhow::Result<E
             .and_then(|c| c.department.clone())
     });
 
-    if args.json {
+    if json {
         output::json(&RouteOutput {
             prediction,
             department,

@@ -1,0 +1,17 @@
+//! Application services: the steps of the request flow that combine the store with the AI
+//! components, shared by the command line and the HTTP server.
+//!
+//! Services hold the rules (what is routed, when a request is assigned); the store only
+//! persists, and the AI crates only compute.
+
+pub mod routing;
+
+/// A failure of a service step.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] cityai_store::StoreError),
+
+    #[error(transparent)]
+    Routing(#[from] cityai_routing::RoutingError),
+}
