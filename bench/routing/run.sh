@@ -108,6 +108,7 @@ print(f"  {label}: fit + predict {report['fit_predict_seconds']:.2f} s", file=sy
 PY
 }
 
+load_before="$(cut -d ' ' -f 1-3 /proc/loadavg)"
 for run in $(seq 1 "$RUNS"); do
     echo "Run $run of $RUNS ..." >&2
     measure cityai "$EXAMPLE" "$SOURCE_CSV"
@@ -125,7 +126,11 @@ cpu_model="$(grep -m 1 '^model name' /proc/cpuinfo | cut -d ':' -f 2- | sed 's/^
 echo
 echo "- Date: $(date -u +%Y-%m-%d)"
 echo "- Commit: $commit"
-echo "- CPU: ${cpu_model:-unknown} ($(nproc) cores available to the process)"
+# nproc reports OMP_NUM_THREADS when it is set, so it runs without it.
+cores="$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)"
+echo "- CPU: ${cpu_model:-unknown} ($cores cores available to the process)"
+echo "- Load average (1, 5, 15 min): $load_before before the runs," \
+    "$(cut -d ' ' -f 1-3 /proc/loadavg) after them"
 echo "- Memory: $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
 echo "- rustc: $(rustc --version 2>/dev/null || echo unknown)"
 python_versions="$("$VENV_PYTHON" -c 'import sys, numpy, scipy, sklearn

@@ -1,12 +1,13 @@
 //! JSON endpoints: health, readiness and request listing.
 
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use cityai_core::Request;
-use serde::Serialize;
+use cityai_core::{CategoryPath, Request};
+use cityai_store::StoreError;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::AppState;
@@ -68,6 +69,100 @@ pub(crate) async fn list_requests(
     }))
 }
 
+/// The body of a routing confirmation.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ConfirmBody {
+    /// Who confirms, recorded with the feedback.
+    actor: String,
+}
+
+/// The body of a routing correction.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CorrectBody {
+    actor: String,
+    /// The right category path, such as `城乡建设/市政设施`.
+    category: String,
+}
+
+/// Confirms a request's current category, making it final.
+// NOTE: until user accounts exist the actor is taken from the body as given; the route is
+// not yet protected by authentication.
+pub(crate) async fn confirm_routing(
+    State(state): State<AppState>,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<ConfirmBody>, JsonRejection>,
+) -> Result<Json<Request>, ApiError> {
+    let id = path_id(id)?;
+    let Json(body) = body.map_err(invalid_body)?;
+    let actor = required_actor(&body.actor)?;
+    state
+        .store
+        .confirm_routing(id, actor)
+        .await
+        .map(Json)
+        .map_err(feedback_error)
+}
+
+/// Corrects a request's category, making the new one final.
+pub(crate) async fn correct_routing(
+    State(state): State<AppState>,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<CorrectBody>, JsonRejection>,
+) -> Result<Json<Request>, ApiError> {
+    let id = path_id(id)?;
+    let Json(body) = body.map_err(invalid_body)?;
+    let actor = required_actor(&body.actor)?;
+    let category = CategoryPath::parse(&body.category).map_err(|err| ApiError::BadRequest {
+        code: "invalid_category",
+        message: format!("invalid category {:?}: {err}", body.category),
+    })?;
+    state
+        .store
+        .correct_routing(id, &category, actor)
+        .await
+        .map(Json)
+        .map_err(feedback_error)
+}
+
+fn path_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {
+    id.map(|Path(id)| id).map_err(|_| ApiError::BadRequest {
+        code: "invalid_id",
+        message: "invalid request id: expected a whole number such as /api/v1/requests/42"
+            .to_owned(),
+    })
+}
+
+fn invalid_body(rejection: JsonRejection) -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_body",
+        message: format!("invalid JSON body: {}", rejection.body_text()),
+    }
+}
+
+fn required_actor(actor: &str) -> Result<&str, ApiError> {
+    let actor = actor.trim();
+    if actor.is_empty() {
+        return Err(ApiError::BadRequest {
+            code: "missing_actor",
+            message: "missing actor: give the staff id of the person who decides".to_owned(),
+        });
+    }
+    Ok(actor)
+}
+
+fn feedback_error(err: StoreError) -> ApiError {
+    match err {
+        StoreError::RequestNotFound(_) => ApiError::NotFound,
+        StoreError::NothingToConfirm(id) => ApiError::Conflict {
+            code: "nothing_to_confirm",
+            message: format!(
+                "request {id} has no category to confirm; route it first or send a correction"
+            ),
+        },
+        other => ApiError::Internal(other),
+    }
+}
+
 /// Returns the JSON error envelope for unknown API paths.
 pub(crate) async fn not_found() -> ApiError {
     ApiError::NotFound
@@ -78,11 +173,7 @@ pub(crate) async fn get_request(
     State(state): State<AppState>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<Request>, ApiError> {
-    let Path(id) = id.map_err(|_| ApiError::BadRequest {
-        code: "invalid_id",
-        message: "invalid request id: expected a whole number such as /api/v1/requests/42"
-            .to_owned(),
-    })?;
+    let id = path_id(id)?;
     state
         .store
         .request(id)

@@ -24,6 +24,11 @@ pub(crate) enum ApiError {
         message: String,
     },
     NotFound,
+    /// The request is valid but the resource's state does not allow it.
+    Conflict {
+        code: &'static str,
+        message: String,
+    },
     /// An internal failure; logged here, and the body stays generic.
     Internal(cityai_store::StoreError),
 }
@@ -43,6 +48,7 @@ impl IntoResponse for ApiError {
                 "not_found",
                 t(Lang::En, "error.api_not_found").to_owned(),
             ),
+            ApiError::Conflict { code, message } => (StatusCode::CONFLICT, code, message),
             ApiError::Internal(err) => {
                 tracing::error!(error = %err, source = ?std::error::Error::source(&err), "request failed");
                 (

@@ -49,6 +49,14 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(api::readyz))
         .route("/api/v1/requests", get(api::list_requests))
         .route("/api/v1/requests/{id}", get(api::get_request))
+        .route(
+            "/api/v1/requests/{id}/routing/confirm",
+            axum::routing::post(api::confirm_routing),
+        )
+        .route(
+            "/api/v1/requests/{id}/routing/correct",
+            axum::routing::post(api::correct_routing),
+        )
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .fallback(console::not_found)
         .with_state(state)

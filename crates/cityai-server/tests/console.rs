@@ -264,3 +264,95 @@ async fn missing_submission_time_shows_unknown() {
     let (_, _, body) = get(&app, "/requests?lang=en&size=5", None).await;
     assert!(body.contains("Unknown"), "{body}");
 }
+
+async fn post_json(app: &axum::Router, uri: &str, body: &str) -> (StatusCode, String) {
+    let response = app
+        .clone()
+        .oneshot(
+            Request::post(uri)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_owned()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn api_corrects_and_confirms_routing() {
+    let (_dir, app) = app_with_requests().await;
+    // Request 2 has no category: confirming has nothing to confirm.
+    let (status, body) = post_json(
+        &app,
+        "/api/v1/requests/2/routing/confirm",
+        r#"{"actor":"op-7"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("nothing_to_confirm"), "{body}");
+
+    let (status, body) = post_json(
+        &app,
+        "/api/v1/requests/2/routing/correct",
+        r#"{"actor":"op-7","category":"城乡建设"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let corrected: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(corrected["category"], "城乡建设");
+    assert_eq!(corrected["department"], "housing");
+    assert_eq!(corrected["status"], "assigned");
+
+    let (status, body) = post_json(
+        &app,
+        "/api/v1/requests/2/routing/confirm",
+        r#"{"actor":"op-7"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn api_feedback_rejects_bad_input() {
+    let (_dir, app) = app_with_requests().await;
+    let cases = [
+        (
+            "/api/v1/requests/1/routing/confirm",
+            r#"{"actor":"  "}"#,
+            StatusCode::BAD_REQUEST,
+            "missing_actor",
+        ),
+        (
+            "/api/v1/requests/1/routing/confirm",
+            "not json",
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (
+            "/api/v1/requests/1/routing/correct",
+            r#"{"actor":"op","category":"a//b"}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_category",
+        ),
+        (
+            "/api/v1/requests/999/routing/correct",
+            r#"{"actor":"op","category":"城乡建设"}"#,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "/api/v1/requests/x/routing/confirm",
+            r#"{"actor":"op"}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_id",
+        ),
+    ];
+    for (uri, body, expected, code) in cases {
+        let (status, response) = post_json(&app, uri, body).await;
+        assert_eq!(status, expected, "{uri} {body}: {response}");
+        assert!(response.contains(code), "{uri} {body}: {response}");
+    }
+}
