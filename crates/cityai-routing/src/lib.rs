@@ -20,8 +20,8 @@ mod svm;
 pub use features::{SparseVector, Vectorizer, prepare_text};
 pub use metrics::{Evaluation, Scored};
 pub use model::{
-    Evidence, LabelledText, ModelMeta, Prediction, RankedLabel, RoutingModel, TrainParams,
-    TrainReport,
+    Evidence, LabelledText, ModelMeta, Prediction, RankedLabel, RoutingModel, SimilarRequest,
+    TrainParams, TrainReport,
 };
 
 /// A failure to train, load or save a routing model.

@@ -11,8 +11,16 @@ use crate::features::{NgramCounts, SparseVector, Vectorizer, prepare_text};
 use crate::metrics::{Evaluation, Scored, evaluate};
 use crate::svm::{self, SvmParams};
 
-/// The model file format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The model file format this build writes. Format 1 lacks the similar-request index, and
+/// this build still reads it.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// How many of a request's heaviest features the similar-request index keeps.
+const NEIGHBOUR_FEATURES: usize = 48;
+
+/// How many of the query's heaviest features a similar-request search looks up; the same as
+/// the index keeps, so that a repost of a training request scores a similarity of 1.
+const QUERY_FEATURES: usize = NEIGHBOUR_FEATURES;
 
 const MAGIC: &[u8; 8] = b"CITYAIRM";
 
@@ -85,6 +93,92 @@ pub struct RoutingModel {
     vectorizer: Vectorizer,
     /// Per category: feature weights with the naive-Bayes ratios folded in, then the bias.
     weights: Vec<Vec<f32>>,
+    neighbours: Neighbours,
+}
+
+/// The training requests, reduced to their heaviest features, for finding similar past
+/// requests.
+#[derive(Debug, Clone, Default)]
+struct Neighbours {
+    references: Vec<i64>,
+    labels: Vec<u32>,
+    vectors: Vec<SparseVector>,
+    /// Feature index to (request position, value), rebuilt on load.
+    postings: rustc_hash::FxHashMap<u32, Vec<(u32, f32)>>,
+}
+
+impl Neighbours {
+    fn build(references: Vec<i64>, labels: Vec<u32>, vectors: Vec<SparseVector>) -> Self {
+        let mut neighbours = Neighbours {
+            references,
+            labels,
+            vectors: vectors
+                .into_iter()
+                .map(|v| heaviest(&v, NEIGHBOUR_FEATURES))
+                .collect(),
+            postings: Default::default(),
+        };
+        neighbours.rebuild_postings();
+        neighbours
+    }
+
+    fn rebuild_postings(&mut self) {
+        self.postings.clear();
+        for (doc, vector) in self.vectors.iter().enumerate() {
+            for (&j, &v) in vector.indices.iter().zip(&vector.values) {
+                self.postings.entry(j).or_default().push((doc as u32, v));
+            }
+        }
+    }
+
+    /// Returns the `k` stored requests most similar to `query`, most similar first.
+    fn search(&self, query: &SparseVector, k: usize) -> Vec<(usize, f32)> {
+        let query = heaviest(query, QUERY_FEATURES);
+        let mut scores: rustc_hash::FxHashMap<u32, f32> = Default::default();
+        for (j, &q) in query.indices.iter().zip(&query.values) {
+            if let Some(posting) = self.postings.get(j) {
+                for &(doc, v) in posting {
+                    *scores.entry(doc).or_insert(0.0) += q * v;
+                }
+            }
+        }
+        let mut ranked: Vec<(usize, f32)> = scores
+            .into_iter()
+            .map(|(doc, s)| (doc as usize, s))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(k);
+        ranked
+    }
+}
+
+/// Keeps the `k` largest values of a vector, renormalised to unit length.
+fn heaviest(vector: &SparseVector, k: usize) -> SparseVector {
+    let mut pairs: Vec<(u32, f32)> = vector
+        .indices
+        .iter()
+        .copied()
+        .zip(vector.values.iter().copied())
+        .collect();
+    pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
+    pairs.truncate(k);
+    pairs.sort_unstable_by_key(|&(j, _)| j);
+    let norm = pairs.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
+    let scale = if norm > 0.0 { 1.0 / norm } else { 0.0 };
+    SparseVector {
+        indices: pairs.iter().map(|&(j, _)| j).collect(),
+        values: pairs.iter().map(|&(_, v)| v * scale).collect(),
+    }
+}
+
+/// A past request like the one being routed, with its final category.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimilarRequest {
+    /// The reference given at training, the request id in the store.
+    pub request_id: i64,
+    pub category: String,
+    /// Cosine similarity of the heaviest features, from 0 to 1.
+    pub similarity: f64,
 }
 
 /// A category and its probability.
@@ -111,6 +205,8 @@ pub struct Prediction {
     pub model_version: String,
     /// Whether the top probability reaches the auto-assignment threshold.
     pub auto_assign: bool,
+    /// The three most similar training requests, when the model was trained with references.
+    pub similar: Vec<SimilarRequest>,
 }
 
 /// The smallest training set the router accepts: with fewer texts the cross-validation that
@@ -131,6 +227,23 @@ impl RoutingModel {
     /// [`RoutingError::SingleCategory`] when every example has the same label.
     pub fn train(
         data: &[LabelledText],
+        params: &TrainParams,
+        version: &str,
+        trained_at: &str,
+    ) -> Result<(RoutingModel, TrainReport), RoutingError> {
+        Self::train_with_references(data, &[], params, version, trained_at)
+    }
+
+    /// Trains a model as [`RoutingModel::train`] does, and keeps an index of the training
+    /// requests so that predictions name the most similar ones. `references[i]` identifies
+    /// `data[i]` (the request id in the store); with no references there is no index.
+    ///
+    /// # Errors
+    ///
+    /// As [`RoutingModel::train`].
+    pub fn train_with_references(
+        data: &[LabelledText],
+        references: &[i64],
         params: &TrainParams,
         version: &str,
         trained_at: &str,
@@ -166,6 +279,18 @@ impl RoutingModel {
 
         let all: Vec<usize> = (0..data.len()).collect();
         let (vectorizer, weights) = fit(&texts, &truths, &all, labels.len(), params);
+        let neighbours = if references.len() == data.len() {
+            Neighbours::build(
+                references.to_vec(),
+                truths.iter().map(|&t| t as u32).collect(),
+                texts
+                    .iter()
+                    .map(|t| vectorizer.transform_counts(t))
+                    .collect(),
+            )
+        } else {
+            Neighbours::default()
+        };
         let mut label_counts = vec![0usize; labels.len()];
         for &t in &truths {
             label_counts[t] += 1;
@@ -191,6 +316,7 @@ impl RoutingModel {
                 meta,
                 vectorizer,
                 weights,
+                neighbours,
             },
             report,
         ))
@@ -226,6 +352,17 @@ impl RoutingModel {
             })
             .collect();
 
+        let similar = self
+            .neighbours
+            .search(&vector, 3)
+            .into_iter()
+            .map(|(doc, similarity)| SimilarRequest {
+                request_id: self.neighbours.references[doc],
+                category: self.meta.labels[self.neighbours.labels[doc] as usize].clone(),
+                similarity: f64::from(similarity.min(1.0)),
+            })
+            .collect();
+
         let confidence = probabilities[best];
         Prediction {
             top: ranked
@@ -242,6 +379,7 @@ impl RoutingModel {
                 .meta
                 .auto_assign_threshold
                 .is_some_and(|t| confidence >= t),
+            similar,
         }
     }
 
@@ -266,7 +404,7 @@ impl RoutingModel {
     }
 
     /// Writes the model: a magic number, the format version, the metadata as JSON, then the
-    /// vocabulary, IDF and weights as little-endian arrays.
+    /// vocabulary, IDF and weights, and the similar-request index, as little-endian arrays.
     ///
     /// # Errors
     ///
@@ -288,6 +426,22 @@ impl RoutingModel {
         for class in &self.weights {
             for w in class {
                 out.write_all(&w.to_le_bytes())?;
+            }
+        }
+        let neighbours = &self.neighbours;
+        out.write_all(&(neighbours.references.len() as u64).to_le_bytes())?;
+        for ((reference, label), vector) in neighbours
+            .references
+            .iter()
+            .zip(&neighbours.labels)
+            .zip(&neighbours.vectors)
+        {
+            out.write_all(&reference.to_le_bytes())?;
+            out.write_all(&label.to_le_bytes())?;
+            out.write_all(&(vector.indices.len() as u32).to_le_bytes())?;
+            for (j, v) in vector.indices.iter().zip(&vector.values) {
+                out.write_all(&j.to_le_bytes())?;
+                out.write_all(&v.to_le_bytes())?;
             }
         }
         Ok(())
@@ -333,6 +487,11 @@ impl RoutingModel {
                     .collect::<Result<Vec<_>, _>>()
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let neighbours = if format >= 2 {
+            read_neighbours(input, n, meta.labels.len())?
+        } else {
+            Neighbours::default()
+        };
         let mut vectorizer = Vectorizer {
             index: Default::default(),
             keys,
@@ -343,8 +502,53 @@ impl RoutingModel {
             meta,
             vectorizer,
             weights,
+            neighbours,
         })
     }
+}
+
+/// Reads the similar-request index of format 2, checking every index against the model's
+/// dimensions.
+fn read_neighbours(
+    input: &mut impl Read,
+    features: usize,
+    labels: usize,
+) -> Result<Neighbours, RoutingError> {
+    let count = u64::from_le_bytes(read_array(input)?) as usize;
+    let mut references = Vec::new();
+    let mut doc_labels = Vec::new();
+    let mut vectors = Vec::new();
+    for _ in 0..count {
+        references.push(i64::from_le_bytes(read_array(input)?));
+        let label = u32::from_le_bytes(read_array(input)?);
+        if label as usize >= labels {
+            return Err(RoutingError::InvalidModel(format!(
+                "label index {label} out of range"
+            )));
+        }
+        doc_labels.push(label);
+        let nnz = u32::from_le_bytes(read_array(input)?) as usize;
+        let mut vector = SparseVector::default();
+        for _ in 0..nnz {
+            let j = u32::from_le_bytes(read_array(input)?);
+            if j as usize >= features {
+                return Err(RoutingError::InvalidModel(format!(
+                    "feature index {j} out of range"
+                )));
+            }
+            vector.indices.push(j);
+            vector.values.push(f32::from_le_bytes(read_array(input)?));
+        }
+        vectors.push(vector);
+    }
+    let mut neighbours = Neighbours {
+        references,
+        labels: doc_labels,
+        vectors,
+        postings: Default::default(),
+    };
+    neighbours.rebuild_postings();
+    Ok(neighbours)
 }
 
 fn truncated(err: std::io::Error) -> RoutingError {
@@ -578,6 +782,39 @@ mod tests {
         assert!(
             prediction.evidence.iter().any(|e| e.text.contains('灯')),
             "{prediction:?}"
+        );
+    }
+
+    #[test]
+    fn predictions_name_similar_past_requests() {
+        let data = toy_data();
+        let references: Vec<i64> = (100..100 + data.len() as i64).collect();
+        let (model, _) = RoutingModel::train_with_references(
+            &data,
+            &references,
+            &TrainParams::default(),
+            "toy",
+            "t",
+        )
+        .unwrap();
+        let prediction = model.predict(None, "东湖区路灯不亮，请尽快处理。第0次反映。");
+        assert_eq!(prediction.similar.len(), 3);
+        // The identical training text (the first one) is the most similar.
+        assert_eq!(prediction.similar[0].request_id, 100);
+        assert_eq!(prediction.similar[0].category, "城乡建设");
+        assert!(
+            prediction.similar[0].similarity > 0.99,
+            "{:?}",
+            prediction.similar
+        );
+        assert!(prediction.similar[1].similarity <= prediction.similar[0].similarity);
+
+        let mut bytes = Vec::new();
+        model.write_to(&mut bytes).unwrap();
+        let loaded = RoutingModel::read_from(&mut bytes.as_slice()).unwrap();
+        assert_eq!(
+            loaded.predict(None, "东湖区路灯不亮").similar,
+            model.predict(None, "东湖区路灯不亮").similar
         );
     }
 

@@ -46,6 +46,7 @@ pub fn decide(
     let details_json = serde_json::json!({
         "top": prediction.top,
         "evidence": prediction.evidence,
+        "similar": prediction.similar,
     })
     .to_string();
     Some(RoutingDecision {

@@ -72,6 +72,10 @@ fn train_route_and_evaluate_on_real_messages() {
     assert_eq!(routed["top"].as_array().unwrap().len(), 3);
     assert!(!routed["evidence"].as_array().unwrap().is_empty());
     assert_eq!(routed["model_version"], report["meta"]["version"]);
+    let similar = routed["similar"].as_array().unwrap();
+    assert_eq!(similar.len(), 3, "{routed}");
+    assert!(similar[0]["request_id"].as_i64().unwrap() <= history_rows);
+    assert!(similar[0]["category"].is_string());
 
     let evaluation = run_json(
         &data,

@@ -29,9 +29,9 @@ pub async fn train(global: &GlobalOptions, args: &TrainRoutingArgs) -> anyhow::R
     }
     let store = super::open_store(global).await?;
     // NOTE: the router learns first-level categories only; deeper levels are not routed yet.
-    let data: Vec<LabelledText> = store
-        .labelled_requests()
-        .await?
+    let labelled = store.labelled_requests().await?;
+    let references: Vec<i64> = labelled.iter().map(|r| r.id).collect();
+    let data: Vec<LabelledText> = labelled
         .into_iter()
         .map(|r| LabelledText {
             title: r.title,
@@ -50,7 +50,7 @@ pub async fn train(global: &GlobalOptions, args: &TrainRoutingArgs) -> anyhow::R
     let trained_at = cityai_core::time::to_storage(now);
     let version = format!("routing-{}", now.format("%Y%m%dT%H%M%SZ"));
     let (model, report) = tokio::task::spawn_blocking(move || {
-        RoutingModel::train(&data, &params, &version, &trained_at)
+        RoutingModel::train_with_references(&data, &references, &params, &version, &trained_at)
     })
     .await?
     .map_err(|err| anyhow!(tf(lang, "routing.train_failed", &[("detail", &err)])))?;
@@ -254,6 +254,17 @@ async fn route_text(global: &GlobalOptions, text: &str, json: bool) -> anyhow::R
         "routing.evidence",
         &[("words", &evidence.join("、"))],
     ));
+    for similar in &prediction.similar {
+        output::line(&tf(
+            lang,
+            "routing.similar",
+            &[
+                ("id", &similar.request_id),
+                ("category", &similar.category),
+                ("similarity", &format!("{:.2}", similar.similarity)),
+            ],
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
