@@ -111,7 +111,7 @@ def route_repeatedly(vectorizer, classifier, texts, min_seconds):
     while time.perf_counter() - started < min_seconds:
         for text in texts:
             scores = classifier.decision_function(vectorizer.transform([text]))
-            classes[int(np.argmax(scores[0]))]
+            _ = classes[int(np.argmax(scores[0]))]
         routed += len(texts)
     return routed, time.perf_counter() - started
 
@@ -123,8 +123,8 @@ def main() -> None:
         "--tol",
         type=float,
         default=1e-4,
-        help="LinearSVC stopping tolerance (default 1e-4, scikit-learn's default; "
-        "LIBLINEAR's own default and CityAI's is 0.1)",
+        help="LinearSVC stopping tolerance (default 1e-4, as in scikit-learn). "
+        "LIBLINEAR and CityAI's solver default to 0.1",
     )
     parser.add_argument(
         "--route-seconds",

@@ -70,8 +70,8 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 
 /// Reads the labelled messages and splits them into training and test parts by record id.
 fn read_split(path: &Path) -> Result<(Vec<LabelledText>, Vec<LabelledText>), Box<dyn Error>> {
-    let mut reader =
-        csv::Reader::from_path(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut reader = csv::Reader::from_path(path)
+        .map_err(|e| format!("failed to open {}: {e}", path.display()))?;
     let headers = reader.headers()?.clone();
     let column = |name: &str| {
         headers
@@ -177,7 +177,7 @@ fn route_repeatedly(
     (routed, started.elapsed())
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() {
     let options = match parse_options() {
         Ok(options) => options,
         Err(message) => {
@@ -185,6 +185,13 @@ fn main() -> Result<(), Box<dyn Error>> {
             std::process::exit(2);
         }
     };
+    if let Err(error) = run(&options) {
+        eprintln!("bench_routing: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn run(options: &Options) -> Result<(), Box<dyn Error>> {
     let (train, test) = read_split(&options.csv)?;
     if test.is_empty() {
         return Err(format!("{}: the split left no test rows", options.csv.display()).into());
@@ -198,7 +205,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "threads_available": std::thread::available_parallelism().map_or(1, usize::from),
     });
 
-    // (a) The same work as the scikit-learn pipeline: one fit without cross-validation, then
+    // The same work as the scikit-learn pipeline: one fit without cross-validation, then
     // the argmax of the probabilities of every test row.
     let uncalibrated = TrainParams {
         folds: 0,
@@ -220,8 +227,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     report["macro_f1"] = macro_f1.into();
 
     if !options.fit_predict_only {
-        // (b) What `cityai train routing` does: 5-fold cross-validation to calibrate, then
-        // the final fit.
+        // Training with the default settings, as `cityai train routing` uses them: 5-fold
+        // cross-validation to calibrate, then the final fit.
         let started = Instant::now();
         let (calibrated, train_report) =
             RoutingModel::train(&train, &TrainParams::default(), "bench", "bench")?;
@@ -232,7 +239,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         report["calibrated_cv_macro_f1"] =
             train_report.cross_validation.map(|cv| cv.macro_f1).into();
 
-        // (d) Routing with the calibrated model, on the main thread only.
+        // Routing with the calibrated model, on the main thread only.
         let (routed, elapsed) = route_repeatedly(&calibrated, &test, options.route_seconds);
         report["route_requests"] = routed.into();
         report["route_seconds"] = elapsed.as_secs_f64().into();
