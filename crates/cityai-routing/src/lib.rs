@@ -13,11 +13,13 @@
 
 mod calibration;
 mod features;
+mod hierarchy;
 pub mod metrics;
 mod model;
 mod svm;
 
 pub use features::{SparseVector, Vectorizer, prepare_text};
+pub use hierarchy::{HierarchicalPrediction, HierarchicalRouter, LabelledPath};
 pub use metrics::{Evaluation, Scored};
 pub use model::{
     Evidence, LabelledText, ModelMeta, Prediction, RankedLabel, RoutingModel, SimilarRequest,

@@ -14,4 +14,7 @@ pub enum ServiceError {
 
     #[error(transparent)]
     Routing(#[from] cityai_routing::RoutingError),
+
+    #[error("a background task failed: {0}")]
+    Task(String),
 }

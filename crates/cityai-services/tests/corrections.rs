@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use cityai_core::{CategoryPath, Channel, ImportRow, NewRequest};
-use cityai_routing::{LabelledText, RoutingModel, TrainParams};
+use cityai_routing::{HierarchicalRouter, LabelledText, RoutingModel, TrainParams};
 use cityai_services::routing::route_pending;
 use cityai_store::{ImportFile, Store, sqlite_url_in};
 
@@ -146,7 +146,13 @@ async fn corrections_improve_routing_of_a_scarce_category() {
 
     // The router routes the new requests; operators confirm the right ones and correct the
     // wrong ones.
-    let summary = route_pending(&store, &before).await.unwrap();
+    let router = HierarchicalRouter::from_bytes(&{
+        let mut bytes = Vec::new();
+        before.write_to(&mut bytes).unwrap();
+        bytes
+    })
+    .unwrap();
+    let summary = route_pending(&store, &router).await.unwrap();
     assert_eq!(summary.routed, truth.len());
     let mut corrected = 0;
     for page in 1.. {

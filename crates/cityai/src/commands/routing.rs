@@ -3,12 +3,12 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
-use chrono::Utc;
 use cityai_core::i18n::tf;
 use cityai_core::{CategoryPath, Lang};
 use cityai_import::{ReadOptions, read_requests_file};
-use cityai_routing::{Evaluation, LabelledText, RoutingModel, TrainParams};
-use cityai_store::{Store, StoreError, StoredModelInfo};
+use cityai_routing::{Evaluation, HierarchicalRouter, LabelledText, TrainParams, TrainReport};
+use cityai_services::ServiceError;
+use cityai_store::{Store, StoreError};
 use serde::Serialize;
 
 use crate::cli::{EvalRoutingArgs, GlobalOptions, RouteAction, RouteArgs, TrainRoutingArgs};
@@ -27,52 +27,31 @@ pub async fn train(global: &GlobalOptions, args: &TrainRoutingArgs) -> anyhow::R
             &[("value", &args.target_precision)]
         )));
     }
-    let store = super::open_store(global).await?;
-    // NOTE: the router learns first-level categories only; deeper levels are not routed yet.
-    let labelled = store.labelled_requests().await?;
-    let references: Vec<i64> = labelled.iter().map(|r| r.id).collect();
-    let data: Vec<LabelledText> = labelled
-        .into_iter()
-        .map(|r| LabelledText {
-            title: r.title,
-            body: r.body,
-            label: r.category.top().to_string(),
-        })
-        .collect();
-
     let params = TrainParams {
         c: args.c,
         folds: usize::from(args.folds),
         target_precision: args.target_precision,
         ..TrainParams::default()
     };
-    let now = Utc::now();
-    let trained_at = cityai_core::time::to_storage(now);
-    let version = format!("routing-{}", now.format("%Y%m%dT%H%M%SZ"));
-    let (model, report) = tokio::task::spawn_blocking(move || {
-        RoutingModel::train_with_references(&data, &references, &params, &version, &trained_at)
-    })
-    .await?
-    .map_err(|err| anyhow!(tf(lang, "routing.train_failed", &[("detail", &err)])))?;
-
-    let mut file = Vec::new();
-    model.write_to(&mut file)?;
-    let info = StoredModelInfo {
-        version: model.meta.version.clone(),
-        trained_at: model.meta.trained_at.clone(),
-        rows_trained: model.meta.rows as i64,
-        data_sha256: model.meta.data_sha256.clone(),
-        active: true,
-    };
-    store
-        .save_routing_model(&info, &serde_json::to_string(&report)?, &file)
-        .await?;
+    let store = super::open_store(global).await?;
+    let trained = cityai_services::routing::train_and_activate(&store, params).await;
     store.close().await;
+    let (router, reports) = trained.map_err(|err| match err {
+        ServiceError::Routing(err) => {
+            anyhow!(tf(lang, "routing.train_failed", &[("detail", &err)]))
+        }
+        other => anyhow::Error::new(other),
+    })?;
+    let model = router.first_level();
+    let report = TrainOutput {
+        first_level: &reports[0],
+        deeper_levels: &reports[1..],
+    };
 
     if args.json {
         output::json(&report)?;
     } else {
-        let cv = &report.cross_validation;
+        let cv = &report.first_level.cross_validation;
         output::line(&tf(
             lang,
             "routing.trained",
@@ -84,6 +63,9 @@ pub async fn train(global: &GlobalOptions, args: &TrainRoutingArgs) -> anyhow::R
         ));
         if let Some(cv) = cv {
             print_measures(lang, cv, "routing.measures");
+        }
+        if router.depth() > 1 {
+            output::line(&tf(lang, "routing.levels", &[("depth", &router.depth())]));
         }
         match model.meta.auto_assign_threshold {
             Some(threshold) => output::line(&tf(
@@ -104,8 +86,17 @@ pub async fn train(global: &GlobalOptions, args: &TrainRoutingArgs) -> anyhow::R
     Ok(ExitCode::SUCCESS)
 }
 
+/// The `--json` report of `train routing`.
+#[derive(Debug, Serialize)]
+struct TrainOutput<'a> {
+    #[serde(flatten)]
+    first_level: &'a TrainReport,
+    /// Reports of the routers for the second and third levels, when the data has them.
+    deeper_levels: &'a [TrainReport],
+}
+
 /// Loads the active model, or fails with the command that makes one.
-async fn active_model(lang: Lang, store: &Store) -> anyhow::Result<RoutingModel> {
+async fn active_model(lang: Lang, store: &Store) -> anyhow::Result<HierarchicalRouter> {
     cityai_services::routing::active_model(store)
         .await
         .context("cannot load the routing model")?
@@ -116,6 +107,8 @@ async fn active_model(lang: Lang, store: &Store) -> anyhow::Result<RoutingModel>
 struct RouteOutput {
     #[serde(flatten)]
     prediction: cityai_routing::Prediction,
+    /// The deepest category the confidence allows.
+    path: String,
     department: Option<String>,
 }
 
@@ -209,21 +202,28 @@ fn print_feedback(lang: Lang, key: &str, request: &cityai_core::Request) {
 async fn route_text(global: &GlobalOptions, text: &str, json: bool) -> anyhow::Result<ExitCode> {
     let lang = global.lang;
     let store = super::open_store(global).await?;
-    let model = active_model(lang, &store).await?;
-    let prediction = model.predict(None, text);
+    let router = active_model(lang, &store).await?;
+    let routed = router.predict(None, text);
+    let prediction = routed.first_level.clone();
     let categories = store.categories().await?;
+    let departments = store.departments().await?;
     store.close().await;
-    let department = prediction.top.first().and_then(|best| {
-        let path = CategoryPath::parse(&best.label).ok()?;
-        categories
-            .iter()
-            .find(|c| c.path == path)
+    let department = CategoryPath::parse(&routed.path).ok().and_then(|path| {
+        path.self_and_ancestors()
+            .find_map(|p| categories.iter().find(|c| c.path == p))
             .and_then(|c| c.department.clone())
+    });
+    let department_name = department.as_ref().map(|code| {
+        departments
+            .iter()
+            .find(|d| &d.code == code)
+            .map_or_else(|| code.clone(), |d| d.name.clone())
     });
 
     if json {
         output::json(&RouteOutput {
             prediction,
+            path: routed.path,
             department,
         })?;
         return Ok(ExitCode::SUCCESS);
@@ -236,11 +236,12 @@ async fn route_text(global: &GlobalOptions, text: &str, json: bool) -> anyhow::R
             percent(label.probability)
         ));
     }
+    output::line(&tf(lang, "routing.path", &[("path", &routed.path)]));
     let not_set = cityai_core::i18n::t(lang, "requests.not_set").to_owned();
     output::line(&tf(
         lang,
         "routing.department",
-        &[("department", &department.unwrap_or(not_set))],
+        &[("department", &department_name.unwrap_or(not_set))],
     ));
     let decision = if prediction.auto_assign {
         "routing.auto_assign"
@@ -299,8 +300,10 @@ pub async fn eval(global: &GlobalOptions, args: &EvalRoutingArgs) -> anyhow::Res
     }
 
     let store = super::open_store(global).await?;
-    let model = active_model(lang, &store).await?;
+    let router = active_model(lang, &store).await?;
     store.close().await;
+    // NOTE: evaluation scores the first level only, as the reported measures are defined.
+    let model = router.first_level();
     let evaluation = model.evaluate(&data, &REPORTED_PRECISIONS);
 
     if args.json {

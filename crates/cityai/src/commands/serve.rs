@@ -94,6 +94,14 @@ async fn load_demo(global: &GlobalOptions, store: &Store) -> anyhow::Result<()> 
         .await
         .context("cannot load the demo requests")?;
     tracing::info!(requests = result.imported, "loaded demo data");
+
+    // Train the router on the demo history and route the demo requests that came without a
+    // category, so that the console shows the triage queue and routing results.
+    let (router, _) =
+        cityai_services::routing::train_and_activate(store, cityai_routing::TrainParams::default())
+            .await
+            .context("cannot train the demo routing model")?;
+    let routed = cityai_services::routing::route_pending(store, &router).await?;
     output::line(&tf(
         global.lang,
         "serve.demo_loaded",
@@ -101,6 +109,14 @@ async fn load_demo(global: &GlobalOptions, store: &Store) -> anyhow::Result<()> 
             ("requests", &result.imported),
             ("categories", &taxonomy.len()),
             ("departments", &departments.len()),
+        ],
+    ));
+    output::line(&tf(
+        global.lang,
+        "serve.demo_routed",
+        &[
+            ("assigned", &routed.outcome.assigned),
+            ("triage", &routed.outcome.triage),
         ],
     ));
     Ok(())
