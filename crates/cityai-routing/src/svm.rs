@@ -57,13 +57,21 @@ pub fn train(
                 + diagonal
         })
         .collect();
+    // Shrinking, as in LIBLINEAR: an example whose dual variable sits at zero with a gradient
+    // above the previous pass's largest projected gradient leaves the active set; when the
+    // active set converges, every example comes back for a final check.
     let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut active = examples.len();
     let mut rng = SplitMix64(0x5EED_C17A);
+    // The L2 loss has no upper bound on the dual variables, so only the lower bound shrinks.
+    let mut pg_max_old = f32::INFINITY;
 
     for _ in 0..params.max_iterations {
-        shuffle(&mut order, &mut rng);
-        let (mut max_pg, mut min_pg) = (f32::NEG_INFINITY, f32::INFINITY);
-        for &i in &order {
+        shuffle(&mut order[..active], &mut rng);
+        let (mut pg_max, mut pg_min) = (f32::NEG_INFINITY, f32::INFINITY);
+        let mut s = 0;
+        while s < active {
+            let i = order[s];
             let x = &examples[i];
             let margin: f32 = x
                 .indices
@@ -74,12 +82,17 @@ pub fn train(
                 + weights[dimension];
             let gradient = sign[i] * margin - 1.0 + diagonal * alpha[i];
             let projected = if alpha[i] == 0.0 {
+                if gradient > pg_max_old {
+                    active -= 1;
+                    order.swap(s, active);
+                    continue;
+                }
                 gradient.min(0.0)
             } else {
                 gradient
             };
-            max_pg = max_pg.max(projected);
-            min_pg = min_pg.min(projected);
+            pg_max = pg_max.max(projected);
+            pg_min = pg_min.min(projected);
             if projected.abs() > 1e-12 {
                 let old = alpha[i];
                 alpha[i] = (old - gradient / squared_norms[i]).max(0.0);
@@ -89,10 +102,18 @@ pub fn train(
                 }
                 weights[dimension] += step;
             }
+            s += 1;
         }
-        if max_pg - min_pg < params.tolerance {
-            break;
+
+        if pg_max - pg_min <= params.tolerance {
+            if active == examples.len() {
+                break;
+            }
+            active = examples.len();
+            pg_max_old = f32::INFINITY;
+            continue;
         }
+        pg_max_old = if pg_max <= 0.0 { f32::INFINITY } else { pg_max };
     }
     weights
 }
