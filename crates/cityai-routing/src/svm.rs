@@ -41,32 +41,22 @@ pub fn train(
     let diagonal = 0.5 / params.c;
     let mut weights = vec![0.0f32; dimension + 1];
     let mut alpha = vec![0.0f32; examples.len()];
-    let sign: Vec<f32> = positive.iter().map(|&p| if p { 1.0 } else { -1.0 }).collect();
-
-    // The scaled examples, flattened once: the solver reads each of them many times.
-    let mut offsets = Vec::with_capacity(examples.len() + 1);
-    let total: usize = examples.iter().map(|x| x.indices.len()).sum();
-    let mut indices: Vec<u32> = Vec::with_capacity(total);
-    let mut values: Vec<f32> = Vec::with_capacity(total);
-    offsets.push(0);
-    for x in examples {
-        for (&j, &v) in x.indices.iter().zip(&x.values) {
-            indices.push(j);
-            values.push(v * scale[j as usize]);
-        }
-        offsets.push(indices.len());
-    }
-    let squared_norms: Vec<f32> = (0..examples.len())
-        .map(|i| {
-            values[offsets[i]..offsets[i + 1]]
+    let sign: Vec<f32> = positive
+        .iter()
+        .map(|&p| if p { 1.0 } else { -1.0 })
+        .collect();
+    let squared_norms: Vec<f32> = examples
+        .iter()
+        .map(|x| {
+            x.indices
                 .iter()
-                .map(|v| v * v)
+                .zip(&x.values)
+                .map(|(&j, &v)| (v * scale[j as usize]).powi(2))
                 .sum::<f32>()
                 + 1.0
                 + diagonal
         })
         .collect();
-
     // Shrinking, as in LIBLINEAR: an example whose dual variable sits at zero with a gradient
     // above the previous pass's largest projected gradient leaves the active set; when the
     // active set converges, every example comes back for a final check.
@@ -82,12 +72,12 @@ pub fn train(
         let mut s = 0;
         while s < active {
             let i = order[s];
-            let range = offsets[i]..offsets[i + 1];
-            let (x_indices, x_values) = (&indices[range.clone()], &values[range]);
-            let margin: f32 = x_indices
+            let x = &examples[i];
+            let margin: f32 = x
+                .indices
                 .iter()
-                .zip(x_values)
-                .map(|(&j, &v)| weights[j as usize] * v)
+                .zip(&x.values)
+                .map(|(&j, &v)| weights[j as usize] * v * scale[j as usize])
                 .sum::<f32>()
                 + weights[dimension];
             let gradient = sign[i] * margin - 1.0 + diagonal * alpha[i];
@@ -107,8 +97,8 @@ pub fn train(
                 let old = alpha[i];
                 alpha[i] = (old - gradient / squared_norms[i]).max(0.0);
                 let step = (alpha[i] - old) * sign[i];
-                for (&j, &v) in x_indices.iter().zip(x_values) {
-                    weights[j as usize] += step * v;
+                for (&j, &v) in x.indices.iter().zip(&x.values) {
+                    weights[j as usize] += step * v * scale[j as usize];
                 }
                 weights[dimension] += step;
             }
