@@ -191,7 +191,7 @@ impl HierarchicalRouter {
         }
         if levels.is_empty() {
             return Err(RoutingError::InvalidModel(
-                "the bundle holds no model".into(),
+                "the bundle contains no model".into(),
             ));
         }
         Ok(HierarchicalRouter { levels })

@@ -58,7 +58,7 @@ pub fn train(
         })
         .collect();
     // Shrinking, as in LIBLINEAR: an example whose dual variable sits at zero with a gradient
-    // above the previous pass's largest projected gradient leaves the active set; when the
+    // above the previous pass's largest projected gradient leaves the active set. When the
     // active set converges, every example comes back for a final check.
     let mut order: Vec<usize> = (0..examples.len()).collect();
     let mut active = examples.len();

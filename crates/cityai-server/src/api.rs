@@ -72,7 +72,7 @@ pub(crate) async fn list_requests(
 /// The body of a routing confirmation.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ConfirmBody {
-    /// Who confirms, recorded with the feedback.
+    /// The staff id of the person who confirms, recorded with the feedback.
     actor: String,
 }
 

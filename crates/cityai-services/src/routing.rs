@@ -11,7 +11,7 @@ use crate::ServiceError;
 /// How many requests one routing pass reads from the store at a time.
 const ROUTING_BATCH: i64 = 500;
 
-/// What a routing pass did.
+/// The counts of one routing pass.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct RoutingSummary {
     pub routed: usize,
