@@ -88,9 +88,15 @@ fn serve_demo_lists_requests_and_stops_on_sigterm() {
     // The demo trains the router and routes the demo requests that came without a category.
     let api = http_get(&addr, "/api/v1/requests?status=triage&size=1");
     assert!(api.starts_with("HTTP/1.1 200"), "{api}");
-    assert!(!api.contains(r#""total":0"#), "the demo has requests in triage: {api}");
+    assert!(
+        !api.contains(r#""total":0"#),
+        "the demo has requests in triage: {api}"
+    );
     let routed = http_get(&addr, "/api/v1/requests?status=received&size=1");
-    assert!(routed.contains(r#""total":0"#), "every demo request is routed: {routed}");
+    assert!(
+        routed.contains(r#""total":0"#),
+        "every demo request is routed: {routed}"
+    );
 
     terminate(&child);
     let status = child.wait().unwrap();
