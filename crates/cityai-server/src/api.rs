@@ -159,6 +159,12 @@ fn feedback_error(err: StoreError) -> ApiError {
                 "request {id} has no category to confirm; route it first or send a correction"
             ),
         },
+        StoreError::UnknownCategory(category) => ApiError::BadRequest {
+            code: "unknown_category",
+            message: format!(
+                "category {category:?} is not in the taxonomy; choose a listed category"
+            ),
+        },
         other => ApiError::Internal(other),
     }
 }

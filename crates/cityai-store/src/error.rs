@@ -36,6 +36,11 @@ pub enum StoreError {
     #[error("request {0} has no category to confirm; route it or correct it with a category")]
     NothingToConfirm(i64),
 
+    #[error(
+        "category {0:?} is not in the taxonomy; import the taxonomy or choose a listed category"
+    )]
+    UnknownCategory(String),
+
     #[error("department {0:?} is not registered")]
     UnknownDepartment(String),
 

@@ -395,13 +395,12 @@ async fn insert_chunk(
     Ok(outcomes)
 }
 
-/// Returns the status a new request is stored with: its initial status, except that a
-/// category without a responsible department waits in triage rather than counting as assigned.
-fn stored_status(request: &NewRequest, department: Option<&str>) -> RequestStatus {
-    match request.initial_status() {
-        RequestStatus::Assigned if department.is_none() => RequestStatus::Triage,
-        status => status,
-    }
+/// Returns the status a new request is stored with.
+///
+/// A request that arrives with its category is assigned even when the taxonomy names no
+/// department for it: the source already decided, so it does not belong in the triage queue.
+fn stored_status(request: &NewRequest, _department: Option<&str>) -> RequestStatus {
+    request.initial_status()
 }
 
 /// Inserts one request and its reply unless its dedup key is stored already.

@@ -201,7 +201,8 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::RequestNotFound`] and [`StoreError::Database`].
+    /// [`StoreError::RequestNotFound`], [`StoreError::UnknownCategory`] for a category that
+    /// is not in the taxonomy, and [`StoreError::Database`].
     pub async fn correct_routing(
         &self,
         id: i64,
@@ -212,6 +213,14 @@ impl Store {
             .request(id)
             .await?
             .ok_or(StoreError::RequestNotFound(id))?;
+        let known = sqlx::query("SELECT 1 FROM categories WHERE path = $1")
+            .bind(category.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some();
+        if !known {
+            return Err(StoreError::UnknownCategory(category.to_string()));
+        }
         self.set_final_category(&request, category, "correct", actor)
             .await
     }
@@ -226,15 +235,10 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut cache = DepartmentCache::default();
         let department = cache.department_for(&mut tx, category).await?;
+        // A person decided, so the request leaves the triage queue.
         let status = match request.status {
-            RequestStatus::Received | RequestStatus::Triage | RequestStatus::Assigned => {
-                if department.is_some() {
-                    RequestStatus::Assigned
-                } else {
-                    RequestStatus::Triage
-                }
-            }
-            later => later,
+            RequestStatus::Received | RequestStatus::Triage => RequestStatus::Assigned,
+            other => other,
         };
         let now = to_storage(Utc::now());
         sqlx::query(

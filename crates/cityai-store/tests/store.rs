@@ -486,7 +486,7 @@ async fn duplicate_imports_use_up_no_ids() {
 }
 
 #[tokio::test]
-async fn category_without_department_waits_in_triage() {
+async fn labelled_import_without_department_is_assigned() {
     let (_dir, store) = fresh_store().await;
     let mut labelled = request(Some("1"), "路灯不亮");
     labelled.category = Some(CategoryPath::parse("城乡建设").unwrap());
@@ -500,7 +500,7 @@ async fn category_without_department_waits_in_triage() {
         .await
         .unwrap();
     let stored = store.request(1).await.unwrap().unwrap();
-    assert_eq!(stored.status, RequestStatus::Triage);
+    assert_eq!(stored.status, RequestStatus::Assigned);
     assert_eq!(stored.department, None);
 }
 
@@ -626,6 +626,14 @@ async fn routing_never_overwrites_a_final_category() {
     assert_eq!(second.status, RequestStatus::Triage);
     // Router suggestions are not training data until staff confirm them.
     assert_eq!(store.labelled_requests().await.unwrap().len(), 1);
-    store.confirm_routing(2, "operator-7").await.unwrap();
+    let confirmed = store.confirm_routing(2, "operator-7").await.unwrap();
+    assert_eq!(confirmed.status, RequestStatus::Assigned);
     assert_eq!(store.labelled_requests().await.unwrap().len(), 2);
+
+    let typo = CategoryPath::parse("不存在的分类").unwrap();
+    let err = store
+        .correct_routing(2, &typo, "operator-7")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("不存在的分类"), "{err}");
 }

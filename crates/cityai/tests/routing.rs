@@ -159,6 +159,21 @@ fn train_route_and_evaluate_on_real_messages() {
     let text = String::from_utf8(correct.stdout).unwrap();
     assert!(text.contains("交通运输"), "{text}");
 
+    let typo = cityai(&data)
+        .args([
+            "route",
+            "correct",
+            &ids[1].to_string(),
+            "--category",
+            "不存在的分类",
+            "--by",
+            "operator-7",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(typo.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("not in the taxonomy"));
+
     let missing = cityai(&data)
         .args(["route", "confirm", "999999", "--by", "operator-7"])
         .output()
@@ -212,4 +227,18 @@ fn correcting_with_an_invalid_category_names_it() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("\"a//b\""), "{stderr}");
+}
+
+#[test]
+fn blank_staff_name_and_empty_text_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let blank = cityai(dir.path())
+        .args(["route", "confirm", "1", "--by", "  "])
+        .output()
+        .unwrap();
+    assert_eq!(blank.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&blank.stderr).contains("--by"));
+    let empty = cityai(dir.path()).args(["route", "   "]).output().unwrap();
+    assert_eq!(empty.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("empty"));
 }

@@ -122,6 +122,11 @@ pub async fn route(global: &GlobalOptions, args: &RouteArgs) -> anyhow::Result<E
 
 async fn route_action(global: &GlobalOptions, action: &RouteAction) -> anyhow::Result<ExitCode> {
     let lang = global.lang;
+    if let RouteAction::Confirm { actor, .. } | RouteAction::Correct { actor, .. } = action
+        && actor.trim().is_empty()
+    {
+        return Err(anyhow!(tf(lang, "routing.missing_actor", &[])));
+    }
     let store = super::open_store(global).await?;
     let result = match action {
         RouteAction::Pending { json } => {
@@ -201,6 +206,9 @@ fn print_feedback(lang: Lang, key: &str, request: &cityai_core::Request) {
 
 async fn route_text(global: &GlobalOptions, text: &str, json: bool) -> anyhow::Result<ExitCode> {
     let lang = global.lang;
+    if text.trim().is_empty() {
+        return Err(anyhow!(tf(lang, "routing.empty_text", &[])));
+    }
     let store = super::open_store(global).await?;
     let router = active_model(lang, &store).await?;
     let routed = router.predict(None, text);
@@ -221,6 +229,9 @@ async fn route_text(global: &GlobalOptions, text: &str, json: bool) -> anyhow::R
     });
 
     if json {
+        let mut prediction = prediction;
+        // A category without a department cannot be assigned, whatever the confidence.
+        prediction.auto_assign &= department.is_some();
         output::json(&RouteOutput {
             prediction,
             path: routed.path,
@@ -241,12 +252,12 @@ async fn route_text(global: &GlobalOptions, text: &str, json: bool) -> anyhow::R
     output::line(&tf(
         lang,
         "routing.department",
-        &[("department", &department_name.unwrap_or(not_set))],
+        &[("department", department_name.as_ref().unwrap_or(&not_set))],
     ));
-    let decision = if prediction.auto_assign {
-        "routing.auto_assign"
-    } else {
-        "routing.to_triage"
+    let decision = match (prediction.auto_assign, &department_name) {
+        (true, Some(_)) => "routing.auto_assign",
+        (true, None) => "routing.no_department",
+        (false, _) => "routing.to_triage",
     };
     output::line(&tf(lang, decision, &[]));
     let evidence: Vec<String> = prediction.evidence.iter().map(|e| e.text.clone()).collect();
