@@ -343,11 +343,14 @@ impl RoutingModel {
             .filter(|&(_, c)| c > 0.0)
             .collect();
         contributions.sort_by(|a, b| b.1.total_cmp(&a.1));
+        // Evidence is for people: n-grams with punctuation or symbols explain little.
         let evidence = contributions
             .iter()
+            .map(|&(j, c)| (self.vectorizer.feature_text(j), c))
+            .filter(|(text, _)| text.chars().all(char::is_alphanumeric))
             .take(8)
-            .map(|&(j, c)| Evidence {
-                text: self.vectorizer.feature_text(j),
+            .map(|(text, c)| Evidence {
+                text,
                 weight: f64::from(c),
             })
             .collect();
