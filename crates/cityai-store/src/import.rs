@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use cityai_core::ImportRow;
 use cityai_core::time::to_storage;
-use cityai_core::{ImportRow, NewRequest, RequestStatus};
 use serde::Serialize;
 use sqlx::any::Any;
 use sqlx::{QueryBuilder, Row, Transaction};
@@ -74,14 +74,15 @@ const INSERT_CHUNK_ROWS: usize = 200;
 
 /// Dedup keys already stored or seen earlier in this file, with the stored id and content hash.
 #[derive(Debug, Default)]
-struct StoredKeys(HashMap<String, (i64, String)>);
+pub(crate) struct StoredKeys(HashMap<String, (i64, String)>);
 
 /// The values that every row of one file shares.
 #[derive(Debug)]
-struct ChunkContext<'a> {
-    source: &'a str,
-    batch_id: i64,
-    now: DateTime<Utc>,
+pub(crate) struct ChunkContext<'a> {
+    pub(crate) source: &'a str,
+    /// The import batch, or `None` for a request from a live channel.
+    pub(crate) batch_id: Option<i64>,
+    pub(crate) now: DateTime<Utc>,
 }
 
 impl Store {
@@ -133,7 +134,7 @@ impl Store {
         for chunk in rows.chunks(INSERT_CHUNK_ROWS) {
             let context = ChunkContext {
                 source: &file.source,
-                batch_id,
+                batch_id: Some(batch_id),
                 now: started_at,
             };
             let outcomes = insert_chunk(&mut tx, &mut cache, &mut stored, chunk, &context).await?;
@@ -205,12 +206,38 @@ impl Store {
     }
 }
 
+/// Adds the stored id and content hash of each of `keys` that the database holds.
+async fn lookup_stored_keys(
+    tx: &mut Transaction<'_, Any>,
+    keys: &[&str],
+    stored: &mut StoredKeys,
+) -> Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut select = QueryBuilder::<Any>::new(
+        "SELECT id, dedup_key, content_hash FROM requests WHERE dedup_key IN (",
+    );
+    let mut separated = select.separated(", ");
+    for key in keys {
+        separated.push_bind(key.to_string());
+    }
+    select.push(")");
+    for row in select.build().fetch_all(&mut **tx).await? {
+        stored.0.insert(
+            row.try_get("dedup_key")?,
+            (row.try_get("id")?, row.try_get("content_hash")?),
+        );
+    }
+    Ok(())
+}
+
 /// Inserts the rows of one chunk whose dedup keys are new, with their replies, and returns
 /// the outcome of every row in order.
 ///
 /// Rows whose key was seen earlier in the file, or repeats within the chunk, are resolved
 /// against [`StoredKeys`] without touching the database.
-async fn insert_chunk(
+pub(crate) async fn insert_chunk(
     tx: &mut Transaction<'_, Any>,
     cache: &mut DepartmentCache,
     stored: &mut StoredKeys,
@@ -239,22 +266,8 @@ async fn insert_chunk(
 
     // Keys stored before this file are looked up first, so that they do not reach the
     // INSERT: a skipped insert still uses up an id of the AUTOINCREMENT or identity sequence.
-    if !pending.is_empty() {
-        let mut select = QueryBuilder::<Any>::new(
-            "SELECT id, dedup_key, content_hash FROM requests WHERE dedup_key IN (",
-        );
-        let mut separated = select.separated(", ");
-        for &index in &pending {
-            separated.push_bind(keys[index].0.clone());
-        }
-        select.push(")");
-        for row in select.build().fetch_all(&mut **tx).await? {
-            stored.0.insert(
-                row.try_get("dedup_key")?,
-                (row.try_get("id")?, row.try_get("content_hash")?),
-            );
-        }
-    }
+    let pending_key_texts: Vec<&str> = pending.iter().map(|&i| keys[i].0.as_str()).collect();
+    lookup_stored_keys(tx, &pending_key_texts, stored).await?;
     let to_insert: Vec<usize> = pending
         .iter()
         .copied()
@@ -303,7 +316,9 @@ async fn insert_chunk(
                     .push_bind(request.place_text.clone())
                     .push_bind(request.latitude)
                     .push_bind(request.longitude)
-                    .push_bind(stored_status(request, department.as_deref()).as_str())
+                    // A request that arrives with its category is assigned even when the
+                    // taxonomy names no department: the source already decided.
+                    .push_bind(request.initial_status().as_str())
                     .push_bind(request.category.as_ref().map(ToString::to_string))
                     .push_bind(department)
                     .push_bind(request.support_votes)
@@ -326,22 +341,7 @@ async fn insert_chunk(
         .map(|&index| keys[index].0.as_str())
         .filter(|key| !new_ids.contains_key(*key))
         .collect();
-    if !raced.is_empty() {
-        let mut select = QueryBuilder::<Any>::new(
-            "SELECT id, dedup_key, content_hash FROM requests WHERE dedup_key IN (",
-        );
-        let mut separated = select.separated(", ");
-        for key in &raced {
-            separated.push_bind(key.to_string());
-        }
-        select.push(")");
-        for row in select.build().fetch_all(&mut **tx).await? {
-            stored.0.insert(
-                row.try_get("dedup_key")?,
-                (row.try_get("id")?, row.try_get("content_hash")?),
-            );
-        }
-    }
+    lookup_stored_keys(tx, &raced, stored).await?;
 
     let mut outcomes = Vec::with_capacity(chunk.len());
     let mut replies: Vec<(i64, &cityai_core::ImportedReply)> = Vec::new();
@@ -393,89 +393,4 @@ async fn insert_chunk(
         insert.build().execute(&mut **tx).await?;
     }
     Ok(outcomes)
-}
-
-/// Returns the status a new request is stored with.
-///
-/// A request that arrives with its category is assigned even when the taxonomy names no
-/// department for it: the source already decided, so it does not belong in the triage queue.
-fn stored_status(request: &NewRequest, _department: Option<&str>) -> RequestStatus {
-    request.initial_status()
-}
-
-/// Inserts one request and its reply unless its dedup key is stored already.
-pub(crate) async fn insert_one(
-    tx: &mut Transaction<'_, Any>,
-    cache: &mut DepartmentCache,
-    request: &NewRequest,
-    source: &str,
-    batch_id: Option<i64>,
-    now: DateTime<Utc>,
-) -> Result<Inserted> {
-    let dedup_key = request.dedup_key(source);
-    let content_hash = request.content_hash();
-    let department = match &request.category {
-        Some(path) => cache.department_for(tx, path).await?,
-        None => None,
-    };
-    let now_text = to_storage(now);
-
-    let inserted = sqlx::query(
-        "INSERT INTO requests (dedup_key, content_hash, source, external_id, channel, title, \
-         body, submitted_at, received_at, updated_at, citizen_ref, place_text, latitude, \
-         longitude, status, category_path, department_code, support_votes, objection_votes, \
-         import_batch_id, category_source) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, \
-         $17, $18, $19, $20) \
-         ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
-    )
-    .bind(&dedup_key)
-    .bind(&content_hash)
-    .bind(source)
-    .bind(request.external_id.as_deref().map(str::trim))
-    .bind(request.channel.as_str())
-    .bind(request.title.as_deref())
-    .bind(&request.body)
-    .bind(request.submitted_at.map(to_storage))
-    .bind(&now_text)
-    .bind(request.citizen_ref.as_deref())
-    .bind(request.place_text.as_deref())
-    .bind(request.latitude)
-    .bind(request.longitude)
-    .bind(stored_status(request, department.as_deref()).as_str())
-    .bind(request.category.as_ref().map(ToString::to_string))
-    .bind(department.as_deref())
-    .bind(request.support_votes)
-    .bind(request.objection_votes)
-    .bind(batch_id)
-    .bind(request.category.as_ref().map(|_| "label"))
-    .fetch_optional(&mut **tx)
-    .await?;
-
-    let Some(row) = inserted else {
-        let existing = sqlx::query("SELECT id, content_hash FROM requests WHERE dedup_key = $1")
-            .bind(&dedup_key)
-            .fetch_one(&mut **tx)
-            .await?;
-        let stored_hash: String = existing.try_get("content_hash")?;
-        return Ok(Inserted::Existing {
-            id: existing.try_get("id")?,
-            same_content: stored_hash == content_hash,
-        });
-    };
-    let id: i64 = row.try_get("id")?;
-
-    if let Some(reply) = &request.reply {
-        sqlx::query(
-            "INSERT INTO replies (request_id, body, replied_at, origin, created_at) \
-             VALUES ($1, $2, $3, 'import', $4)",
-        )
-        .bind(id)
-        .bind(&reply.body)
-        .bind(reply.replied_at.map(to_storage))
-        .bind(&now_text)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(Inserted::New(id))
 }

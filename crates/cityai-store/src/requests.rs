@@ -2,13 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use cityai_core::time::to_storage;
-use cityai_core::{CategoryPath, Channel, NewRequest, Request, RequestStatus};
+use cityai_core::{CategoryPath, Channel, ImportRow, NewRequest, Request, RequestStatus};
 use serde::Serialize;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row};
 
+use crate::import::{ChunkContext, Inserted, StoredKeys, insert_chunk};
 use crate::rows::{REQUEST_COLUMNS, request_from_row};
+use crate::taxonomy::DepartmentCache;
 use crate::{Result, Store};
 
 /// Criteria for listing requests; every set field must match.
@@ -78,20 +80,26 @@ impl Store {
     ///
     /// [`crate::StoreError::Database`] when the insert fails.
     pub async fn insert_request(&self, request: &NewRequest) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
-        let mut cache = crate::taxonomy::DepartmentCache::default();
-        let source = request.channel.as_str();
         let now = Utc::now();
         let mut request = request.clone();
         request.submitted_at.get_or_insert(now);
-        let inserted =
-            crate::import::insert_one(&mut tx, &mut cache, &request, source, None, now).await?;
-        let id = match inserted {
-            crate::import::Inserted::New(id) => id,
-            crate::import::Inserted::Existing { id, .. } => id,
+        let source = request.channel.as_str();
+        let rows = [ImportRow { row: 1, request }];
+        let context = ChunkContext {
+            source,
+            batch_id: None,
+            now,
         };
+
+        let mut tx = self.pool.begin().await?;
+        let mut cache = DepartmentCache::default();
+        let mut stored = StoredKeys::default();
+        let outcomes = insert_chunk(&mut tx, &mut cache, &mut stored, &rows, &context).await?;
         tx.commit().await?;
-        Ok(id)
+        match outcomes.first() {
+            Some(Inserted::New(id) | Inserted::Existing { id, .. }) => Ok(*id),
+            None => Err(sqlx::Error::RowNotFound.into()),
+        }
     }
 
     /// Returns the request with `id`, or `None`.
