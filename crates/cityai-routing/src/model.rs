@@ -265,10 +265,9 @@ impl RoutingModel {
             .iter()
             .map(|d| labels.binary_search(&d.label).unwrap_or(0))
             .collect();
-        let texts: Vec<NgramCounts> = data
-            .iter()
-            .map(|d| NgramCounts::of(&prepare_text(d.title.as_deref(), &d.body)))
-            .collect();
+        let texts: Vec<NgramCounts> = parallel_map(data, |d| {
+            NgramCounts::of(&prepare_text(d.title.as_deref(), &d.body))
+        });
 
         let (temperature, threshold, cross_validation) = if params.folds >= 2 {
             let calibration = cross_validate(&texts, &truths, &labels, params);
@@ -623,10 +622,7 @@ fn fit(
 ) -> (Vectorizer, Vec<Vec<f32>>) {
     let docs: Vec<&NgramCounts> = train_idx.iter().map(|&i| &texts[i]).collect();
     let vectorizer = Vectorizer::fit(&docs, params.min_df);
-    let vectors: Vec<SparseVector> = docs
-        .iter()
-        .map(|d| vectorizer.transform_counts(d))
-        .collect();
+    let vectors: Vec<SparseVector> = parallel_map(&docs, |d| vectorizer.transform_counts(d));
     let dim = vectorizer.len();
     let svm_params = SvmParams {
         c: params.c,
@@ -671,6 +667,32 @@ fn fit(
         }
     });
     (vectorizer, weights)
+}
+
+/// Maps `items` in order, splitting them into one contiguous share per available core.
+fn parallel_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads < 2 || items.len() < 256 {
+        return items.iter().map(&f).collect();
+    }
+    let share = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(share)
+            .map(|chunk| {
+                let f = &f;
+                scope.spawn(move || chunk.iter().map(f).collect::<Vec<U>>())
+            })
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
 }
 
 /// Computes the naive-Bayes log-count ratio of each feature for one class, from binarised
