@@ -117,8 +117,8 @@ pub fn tf(lang: Lang, key: &str, args: &[(&str, &dyn fmt::Display)]) -> String {
 
 /// Flattens nested TOML tables into dotted keys.
 ///
-/// The catalogues are compiled in and checked by tests, so a syntax error is a build defect;
-/// it panics with the parser's message rather than serving an empty catalogue.
+/// The catalogues are compiled in and checked by tests, so a syntax error is a build defect.
+/// It panics with the parser's message rather than serving an empty catalogue.
 fn flatten_catalogue(source: &str) -> HashMap<String, String> {
     let table: toml::Table = match source.parse() {
         Ok(table) => table,

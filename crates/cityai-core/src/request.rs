@@ -157,7 +157,7 @@ pub struct NewRequest {
     pub channel: Channel,
     pub title: Option<String>,
     pub body: String,
-    /// When the citizen submitted it, if the source says.
+    /// The time the citizen submitted it, when the source records one.
     pub submitted_at: Option<DateTime<Utc>>,
     /// A pseudonymous reference to the citizen (user id, caller reference), never a name.
     pub citizen_ref: Option<String>,

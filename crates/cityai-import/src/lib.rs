@@ -4,8 +4,8 @@
 //! bad row as a [`RejectedRow`] with its row number, column and reason. Nothing here touches
 //! the store; the caller decides whether to keep the good rows.
 //!
-//! Supported inputs: CSV (comma, tab or semicolon separated) in UTF-8, UTF-8 with a BOM,
-//! UTF-16 with a BOM, or GBK/GB18030, detected from the bytes; and XLSX workbooks.
+//! Supported inputs are CSV (comma, tab or semicolon separated) in UTF-8, UTF-8 with a BOM,
+//! UTF-16 with a BOM, or GBK/GB18030, detected from the bytes, and XLSX workbooks.
 
 mod encoding;
 mod error;

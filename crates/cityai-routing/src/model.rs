@@ -18,8 +18,8 @@ pub const FORMAT_VERSION: u32 = 2;
 /// How many of a request's heaviest features the similar-request index keeps.
 const NEIGHBOUR_FEATURES: usize = 48;
 
-/// How many of the query's heaviest features a similar-request search looks up; the same as
-/// the index keeps, so that a repost of a training request scores a similarity of 1.
+/// How many of the query's heaviest features a similar-request search looks up. It equals
+/// what the index keeps, so that a repost of a training request scores a similarity of 1.
 const QUERY_FEATURES: usize = NEIGHBOUR_FEATURES;
 
 const MAGIC: &[u8; 8] = b"CITYAIRM";

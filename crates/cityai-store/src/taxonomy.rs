@@ -9,7 +9,7 @@ use sqlx::{Row, Transaction};
 
 use crate::{Result, Store, StoreError};
 
-/// What a taxonomy import changed.
+/// The counts of what a taxonomy import added and updated.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct TaxonomySummary {
     pub categories_added: usize,

@@ -152,7 +152,7 @@ pub enum RouteAction {
     Confirm {
         /// The request id.
         id: i64,
-        /// Who confirms it (staff id or name), recorded with the feedback.
+        /// The staff id or name of the person who confirms, recorded with the feedback.
         #[arg(long = "by", value_name = "STAFF")]
         actor: String,
     },
@@ -163,7 +163,7 @@ pub enum RouteAction {
         /// The right category path, such as 城乡建设 or 城乡建设/市政设施.
         #[arg(long)]
         category: String,
-        /// Who corrects it (staff id or name), recorded with the feedback.
+        /// The staff id or name of the person who corrects, recorded with the feedback.
         #[arg(long = "by", value_name = "STAFF")]
         actor: String,
     },

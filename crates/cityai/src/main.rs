@@ -1,7 +1,8 @@
 //! The `cityai` command. Parses arguments, sets up logging and runs one subcommand.
 //!
-//! Exit codes: 0 success; 1 failure (the message says what and how to fix it); 2 invalid
-//! arguments; 3 an import with `--strict` found bad rows and stored nothing.
+//! Exit codes: 0 success; 1 failure (the message names the value and the fix); 2 invalid
+//! arguments; 3 an import with `--strict` found bad rows and stored nothing; 4 every data row
+//! of an imported file was rejected.
 
 use std::process::ExitCode;
 

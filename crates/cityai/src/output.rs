@@ -8,7 +8,7 @@ use serde::Serialize;
 /// Prints a line of the command's result to standard output.
 ///
 /// A closed standard output (the reader of a pipe went away) is ignored, as other Unix tools
-/// do, so that a server does not fail at shutdown because nobody reads its messages.
+/// do, so that a server does not fail at shutdown when no process reads its messages.
 pub fn line(text: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{text}");
 }

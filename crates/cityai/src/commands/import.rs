@@ -38,7 +38,7 @@ struct RequestsSummary<'a> {
     encoding: &'a str,
     rows_total: usize,
     categories_added: usize,
-    /// What routing the new requests did, when a routing model is active.
+    /// The routing counts of the new requests, when a routing model is active.
     #[serde(skip_serializing_if = "Option::is_none")]
     routing: Option<RoutingSummary>,
     #[serde(flatten)]
@@ -78,8 +78,16 @@ pub async fn requests(
         write_rows(global, args, &parsed).await?
     };
     let external_id_column = header_of(&parsed, Field::ExternalId);
+    let store = if result.conflicts.is_empty() {
+        None
+    } else {
+        Some(super::open_store(global).await?)
+    };
     for conflict in &result.conflicts {
-        let fields = differing_fields(global, &parsed, conflict).await?;
+        let fields = match &store {
+            Some(store) => differing_fields(store, &parsed, conflict).await?,
+            None => String::new(),
+        };
         rejected.push(RejectedRow {
             row: conflict.row,
             line: None,
@@ -90,6 +98,9 @@ pub async fn requests(
                 fields,
             },
         });
+    }
+    if let Some(store) = store {
+        store.close().await;
     }
     rejected.sort_by_key(|r| r.row);
     let nothing_stored = args.strict && !result.committed;
@@ -156,17 +167,16 @@ fn header_of(parsed: &ParsedFile, field: Field) -> Option<String> {
 /// Names the columns whose values differ between a conflicting row and the stored request,
 /// so that the user can tell a re-export with edited fields from an id collision.
 async fn differing_fields(
-    global: &GlobalOptions,
+    store: &cityai_store::Store,
     parsed: &ParsedFile,
     conflict: &cityai_store::RowConflict,
 ) -> anyhow::Result<String> {
-    let Some(row) = parsed.rows.iter().find(|r| r.row == conflict.row) else {
+    // The good rows are in file order, so their row numbers ascend.
+    let Ok(index) = parsed.rows.binary_search_by_key(&conflict.row, |r| r.row) else {
         return Ok(String::new());
     };
-    let store = super::open_store(global).await?;
-    let stored = store.request(conflict.existing_id).await?;
-    store.close().await;
-    let Some(stored) = stored else {
+    let row = &parsed.rows[index];
+    let Some(stored) = store.request(conflict.existing_id).await? else {
         return Ok(String::new());
     };
     let incoming = &row.request;
