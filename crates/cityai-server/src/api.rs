@@ -1,16 +1,17 @@
 //! JSON endpoints: health, readiness and request listing.
 
-use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use axum::{Extension, Json};
 use cityai_core::{CategoryPath, Request};
 use cityai_store::StoreError;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::AppState;
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::filters::ListQuery;
 
@@ -41,16 +42,28 @@ pub(crate) struct ListResponse {
     size: u32,
 }
 
-/// Lists requests with the console's filters and paging.
+/// Returns the signed-in caller's account.
+pub(crate) async fn me(Extension(principal): Extension<Principal>) -> impl IntoResponse {
+    Json(json!({
+        "username": principal.user.username,
+        "role": principal.user.role,
+        "department": principal.user.department,
+        "csrf_token": principal.csrf_token(),
+    }))
+}
+
+/// Lists requests with the console's filters and paging; handlers get their own
+/// department's requests only.
 pub(crate) async fn list_requests(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<ListResponse>, ApiError> {
     let Query(query) = query.map_err(|rejection| ApiError::BadRequest {
         code: "invalid_query",
         message: format!("invalid query string: {}", rejection.body_text()),
     })?;
-    let (filter, page) =
+    let (mut filter, page) =
         query
             .to_filter(state.city_offset)
             .map_err(|invalid| ApiError::BadRequest {
@@ -60,6 +73,9 @@ pub(crate) async fn list_requests(
                     invalid.value, invalid.name, invalid.expected
                 ),
             })?;
+    if let Some(department) = principal.department_scope() {
+        filter.department = Some(department.to_owned());
+    }
     let list = state.store.list_requests(&filter, page).await?;
     Ok(Json(ListResponse {
         items: list.items,
@@ -69,35 +85,43 @@ pub(crate) async fn list_requests(
     }))
 }
 
-/// The body of a routing confirmation.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ConfirmBody {
-    /// The staff id of the person who confirms, recorded with the feedback.
-    actor: String,
-}
-
 /// The body of a routing correction.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CorrectBody {
-    actor: String,
     /// The right category path, such as `城乡建设/市政设施`.
     category: String,
 }
 
-/// Confirms a request's current category, making it final.
-// NOTE: until user accounts exist the actor is taken from the body as given; the route is
-// not yet protected by authentication.
+/// Returns the request when the caller may see it: handlers see only their department's.
+///
+/// A request outside the caller's department answers 404 rather than 403, so its existence
+/// is not revealed.
+async fn visible_request(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> Result<Request, ApiError> {
+    let request = state.store.request(id).await?.ok_or(ApiError::NotFound)?;
+    match principal.department_scope() {
+        Some(department) if request.department.as_deref() != Some(department) => {
+            Err(ApiError::NotFound)
+        }
+        _ => Ok(request),
+    }
+}
+
+/// Confirms a request's current category, making it final. The signed-in user is
+/// recorded as the one who decided.
 pub(crate) async fn confirm_routing(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     id: Result<Path<i64>, PathRejection>,
-    body: Result<Json<ConfirmBody>, JsonRejection>,
 ) -> Result<Json<Request>, ApiError> {
     let id = path_id(id)?;
-    let Json(body) = body.map_err(invalid_body)?;
-    let actor = required_actor(&body.actor)?;
+    visible_request(&state, &principal, id).await?;
     state
         .store
-        .confirm_routing(id, actor)
+        .confirm_routing(id, &principal.actor())
         .await
         .map(Json)
         .map_err(feedback_error)
@@ -106,12 +130,15 @@ pub(crate) async fn confirm_routing(
 /// Corrects a request's category, making the new one final.
 pub(crate) async fn correct_routing(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     id: Result<Path<i64>, PathRejection>,
     body: Result<Json<CorrectBody>, JsonRejection>,
 ) -> Result<Json<Request>, ApiError> {
     let id = path_id(id)?;
     let Json(body) = body.map_err(invalid_body)?;
-    let actor = required_actor(&body.actor)?;
+    visible_request(&state, &principal, id).await?;
+    let actor = principal.actor();
+    let actor = actor.as_str();
     let category = CategoryPath::parse(&body.category).map_err(|err| ApiError::BadRequest {
         code: "invalid_category",
         message: format!("invalid category {:?}: {err}", body.category),
@@ -139,17 +166,6 @@ fn invalid_body(rejection: JsonRejection) -> ApiError {
     }
 }
 
-fn required_actor(actor: &str) -> Result<&str, ApiError> {
-    let actor = actor.trim();
-    if actor.is_empty() {
-        return Err(ApiError::BadRequest {
-            code: "missing_actor",
-            message: "missing actor: give the staff id of the person who decides".to_owned(),
-        });
-    }
-    Ok(actor)
-}
-
 fn feedback_error(err: StoreError) -> ApiError {
     match err {
         StoreError::RequestNotFound(_) => ApiError::NotFound,
@@ -174,16 +190,12 @@ pub(crate) async fn not_found() -> ApiError {
     ApiError::NotFound
 }
 
-/// Returns one request.
+/// Returns one request, if the caller may see it.
 pub(crate) async fn get_request(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<Request>, ApiError> {
     let id = path_id(id)?;
-    state
-        .store
-        .request(id)
-        .await?
-        .map(Json)
-        .ok_or(ApiError::NotFound)
+    visible_request(&state, &principal, id).await.map(Json)
 }

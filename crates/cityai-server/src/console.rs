@@ -1,5 +1,6 @@
 //! Console pages: the request list.
 
+use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -11,13 +12,17 @@ use cityai_store::{RequestCounts, RequestList};
 use maud::{Markup, html};
 
 use crate::AppState;
+use crate::auth::Principal;
 use crate::filters::ListQuery;
 use crate::lang::{negotiate, set_cookie};
 use crate::layout::{other, page};
 
 /// Renders the request list with filters, counts and paging.
+///
+/// Handlers see their own department's requests only, whatever the department filter says.
 pub(crate) async fn requests_page(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     query: Result<Query<ListQuery>, QueryRejection>,
     uri: Uri,
     headers: HeaderMap,
@@ -51,7 +56,7 @@ pub(crate) async fn requests_page(
         };
         let mut response = (
             StatusCode::BAD_REQUEST,
-            page(lang, heading, &switch_href, content),
+            page(lang, heading, &switch_href, Some(&principal), content),
         )
             .into_response();
         set_cookie(response.headers_mut(), cookie);
@@ -74,7 +79,10 @@ pub(crate) async fn requests_page(
             };
             (StatusCode::BAD_REQUEST, content)
         }
-        Ok((filter, page_spec)) => {
+        Ok((mut filter, page_spec)) => {
+            if let Some(department) = principal.department_scope() {
+                filter.department = Some(department.to_owned());
+            }
             let loaded = tokio::try_join!(
                 state.store.list_requests(&filter, page_spec),
                 state.store.request_counts(&filter),
@@ -103,7 +111,11 @@ pub(crate) async fn requests_page(
         }
     };
 
-    let mut response = (status, page(lang, heading, &switch_href, content)).into_response();
+    let mut response = (
+        status,
+        page(lang, heading, &switch_href, Some(&principal), content),
+    )
+        .into_response();
     set_cookie(response.headers_mut(), cookie);
     response
 }
@@ -115,7 +127,13 @@ pub(crate) async fn not_found(State(state): State<AppState>, headers: HeaderMap)
     let switch_href = format!("/requests?lang={}", other(lang).tag());
     (
         StatusCode::NOT_FOUND,
-        page(lang, t(lang, "error.not_found"), &switch_href, content),
+        page(
+            lang,
+            t(lang, "error.not_found"),
+            &switch_href,
+            None,
+            content,
+        ),
     )
         .into_response()
 }

@@ -4,11 +4,18 @@ use cityai_core::Lang;
 use cityai_core::i18n::t;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use crate::auth::{CSRF_FIELD, Principal};
+
 const STYLE: &str = r#"
 :root { --fg:#1d2733; --muted:#5b6775; --line:#d6dce3; --accent:#0b5cad; --bg:#f6f8fa; }
 * { box-sizing: border-box; }
 body { margin:0; font:15px/1.5 "Noto Sans CJK SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif; color:var(--fg); background:var(--bg); }
 header { display:flex; gap:1rem; align-items:center; justify-content:space-between; padding:.6rem 1.2rem; background:#fff; border-bottom:1px solid var(--line); flex-wrap:wrap; }
+header .account { display:flex; gap:.8rem; align-items:center; }
+form.logout { display:inline; margin:0; }
+form.login { display:flex; flex-direction:column; gap:.7rem; max-width:22rem; background:#fff; padding:1rem; border:1px solid var(--line); border-radius:6px; }
+form.login label { display:flex; flex-direction:column; font-size:.9rem; color:var(--muted); }
+form.login input { font:inherit; padding:.35rem .45rem; border:1px solid var(--line); border-radius:4px; }
 header .brand { font-weight:700; color:var(--fg); text-decoration:none; }
 nav a, header a { color:var(--accent); margin-right:1rem; }
 main { padding:1rem 1.2rem; max-width:1400px; margin:0 auto; }
@@ -33,8 +40,15 @@ td.num { white-space:nowrap; font-variant-numeric:tabular-nums; }
 
 /// Wraps `content` in the console frame: language, title, header and navigation.
 ///
-/// `switch_href` is the current page's URL with the other language selected.
-pub(crate) fn page(lang: Lang, title: &str, switch_href: &str, content: Markup) -> Markup {
+/// `switch_href` is the current page's URL with the other language selected. `user` is the
+/// signed-in viewer, shown with a sign-out button; pages for visitors pass `None`.
+pub(crate) fn page(
+    lang: Lang,
+    title: &str,
+    switch_href: &str,
+    user: Option<&Principal>,
+    content: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.tag()) {
@@ -47,11 +61,29 @@ pub(crate) fn page(lang: Lang, title: &str, switch_href: &str, content: Markup) 
             body {
                 header {
                     a.brand href="/requests" { (t(lang, "app.name")) }
-                    nav aria-label=(t(lang, "nav.requests")) {
-                        a href="/requests" { (t(lang, "nav.requests")) }
+                    @if let Some(user) = user {
+                        nav aria-label=(t(lang, "nav.main")) {
+                            a href="/requests" { (t(lang, "nav.requests")) }
+                            @if matches!(user.role(), cityai_core::Role::Auditor | cityai_core::Role::Admin) {
+                                a href="/audit" { (t(lang, "nav.audit")) }
+                            }
+                        }
                     }
-                    a href=(switch_href) hreflang=(other(lang).tag()) lang=(other(lang).tag()) {
-                        (t(lang, "nav.switch_to"))
+                    div.account {
+                        a href=(switch_href) hreflang=(other(lang).tag()) lang=(other(lang).tag()) {
+                            (t(lang, "nav.switch_to"))
+                        }
+                        @if let Some(user) = user {
+                            span.user {
+                                (user.user.username) " · " (t(lang, &format!("role.{}", user.role().as_str())))
+                            }
+                            @if let Some(csrf) = user.csrf_token() {
+                                form.logout method="post" action="/logout" {
+                                    input type="hidden" name=(CSRF_FIELD) value=(csrf);
+                                    button type="submit" { (t(lang, "auth.logout")) }
+                                }
+                            }
+                        }
                     }
                 }
                 main { (content) }

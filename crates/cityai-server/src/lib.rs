@@ -5,14 +5,19 @@
 //! a span that carries the same id.
 
 mod api;
+mod audit_view;
+mod auth;
 mod console;
 mod error;
 mod filters;
 mod lang;
 mod layout;
+mod login;
+pub mod policy;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderName, Request};
@@ -25,6 +30,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub use auth::{Credential, LoginLimiter, Principal};
 pub use error::ServerError;
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -37,14 +43,40 @@ pub struct AppState {
     pub default_lang: Lang,
     /// The city's UTC offset, for showing times and reading date filters.
     pub city_offset: FixedOffset,
+    /// Whether cookies carry `Secure`; set it when clients reach the server over TLS.
+    pub secure_cookies: bool,
+    /// Failed logins per user name and client address.
+    pub limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    /// Returns the state with cookies not marked `Secure` and an empty login limiter.
+    pub fn new(store: Store, default_lang: Lang, city_offset: FixedOffset) -> Self {
+        AppState {
+            store,
+            default_lang,
+            city_offset,
+            secure_cookies: false,
+            limiter: Arc::default(),
+        }
+    }
 }
 
 /// Builds the application with every route and middleware.
+///
+/// Every route passes the access middleware, which admits callers by the route's row in
+/// [`policy::ROUTES`] and denies routes that have none.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     Router::new()
         .route("/", get(|| async { Redirect::to("/requests") }))
+        .route("/login", get(login::login_page).post(login::login))
+        .route("/logout", axum::routing::post(login::logout))
         .route("/requests", get(console::requests_page))
+        .route("/audit", get(audit_view::page_view))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/audit", get(audit_view::list))
+        .route("/api/v1/audit/verify", get(audit_view::verify))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .route("/api/v1/requests", get(api::list_requests))
@@ -58,6 +90,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(api::correct_routing),
         )
         .route("/api/{*rest}", axum::routing::any(api::not_found))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authorize,
+        ))
         .fallback(console::not_found)
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

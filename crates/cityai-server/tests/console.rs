@@ -3,9 +3,9 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use cityai_core::{CategoryPath, Channel, Department, Lang, NewRequest, TaxonomyEntry};
+use cityai_core::{CategoryPath, Channel, Department, Lang, NewRequest, Role, TaxonomyEntry};
 use cityai_server::{AppState, router};
-use cityai_store::{ImportFile, ImportRow, Store, sqlite_url_in};
+use cityai_store::{ImportFile, ImportRow, NewUser, Store, sqlite_url_in};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -57,12 +57,43 @@ async fn app_with_requests() -> (tempfile::TempDir, axum::Router) {
         .import_requests(&file, &rows, false, &mut |_| {})
         .await
         .unwrap();
-    let app = router(AppState {
+    sign_in_reviewer(&store).await;
+    let app = router(AppState::new(
         store,
-        default_lang: Lang::ZhCn,
-        city_offset: cityai_core::time::default_city_offset(),
-    });
+        Lang::ZhCn,
+        cityai_core::time::default_city_offset(),
+    ));
     (dir, app)
+}
+
+/// The session cookie value and CSRF token of the reviewer every request here is made as.
+const SESSION_TOKEN: &str = "test-session-token";
+const CSRF_TOKEN: &str = "test-csrf-token";
+
+/// Creates a reviewer with a session, so the tests here see the console as staff do.
+/// Access rules for every role are tested in `access.rs`.
+async fn sign_in_reviewer(store: &Store) {
+    let user = store
+        .create_user(
+            &NewUser {
+                username: "reviewer1",
+                role: Role::Reviewer,
+                department: None,
+                password_hash: "$argon2id$unused",
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    store
+        .create_session(
+            &user,
+            &cityai_services::auth::token_hash(SESSION_TOKEN),
+            CSRF_TOKEN,
+            chrono::Utc::now() + chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
 }
 
 async fn get(
@@ -70,10 +101,12 @@ async fn get(
     uri: &str,
     cookie: Option<&str>,
 ) -> (StatusCode, axum::http::HeaderMap, String) {
-    let mut request = Request::get(uri);
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
+    let session = format!("cityai_session={SESSION_TOKEN}");
+    let cookie = match cookie {
+        Some(cookie) => format!("{cookie}; {session}"),
+        None => session,
+    };
+    let request = Request::get(uri).header(header::COOKIE, cookie);
     let response = app
         .clone()
         .oneshot(request.body(Body::empty()).unwrap())
@@ -271,6 +304,8 @@ async fn post_json(app: &axum::Router, uri: &str, body: &str) -> (StatusCode, St
         .oneshot(
             Request::post(uri)
                 .header(header::CONTENT_TYPE, "application/json")
+                .header(header::COOKIE, format!("cityai_session={SESSION_TOKEN}"))
+                .header("x-csrf-token", CSRF_TOKEN)
                 .body(Body::from(body.to_owned()))
                 .unwrap(),
         )
@@ -285,19 +320,14 @@ async fn post_json(app: &axum::Router, uri: &str, body: &str) -> (StatusCode, St
 async fn api_corrects_and_confirms_routing() {
     let (_dir, app) = app_with_requests().await;
     // Request 2 has no category: confirming has nothing to confirm.
-    let (status, body) = post_json(
-        &app,
-        "/api/v1/requests/2/routing/confirm",
-        r#"{"actor":"op-7"}"#,
-    )
-    .await;
+    let (status, body) = post_json(&app, "/api/v1/requests/2/routing/confirm", r#"{}"#).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body.contains("nothing_to_confirm"), "{body}");
 
     let (status, body) = post_json(
         &app,
         "/api/v1/requests/2/routing/correct",
-        r#"{"actor":"op-7","category":"城乡建设"}"#,
+        r#"{"category":"城乡建设"}"#,
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -306,12 +336,7 @@ async fn api_corrects_and_confirms_routing() {
     assert_eq!(corrected["department"], "housing");
     assert_eq!(corrected["status"], "assigned");
 
-    let (status, body) = post_json(
-        &app,
-        "/api/v1/requests/2/routing/confirm",
-        r#"{"actor":"op-7"}"#,
-    )
-    .await;
+    let (status, body) = post_json(&app, "/api/v1/requests/2/routing/confirm", r#"{}"#).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
@@ -320,32 +345,26 @@ async fn api_feedback_rejects_bad_input() {
     let (_dir, app) = app_with_requests().await;
     let cases = [
         (
-            "/api/v1/requests/1/routing/confirm",
-            r#"{"actor":"  "}"#,
-            StatusCode::BAD_REQUEST,
-            "missing_actor",
-        ),
-        (
-            "/api/v1/requests/1/routing/confirm",
+            "/api/v1/requests/1/routing/correct",
             "not json",
             StatusCode::BAD_REQUEST,
             "invalid_body",
         ),
         (
             "/api/v1/requests/1/routing/correct",
-            r#"{"actor":"op","category":"a//b"}"#,
+            r#"{"category":"a//b"}"#,
             StatusCode::BAD_REQUEST,
             "invalid_category",
         ),
         (
             "/api/v1/requests/999/routing/correct",
-            r#"{"actor":"op","category":"城乡建设"}"#,
+            r#"{"category":"城乡建设"}"#,
             StatusCode::NOT_FOUND,
             "not_found",
         ),
         (
             "/api/v1/requests/x/routing/confirm",
-            r#"{"actor":"op"}"#,
+            r#"{}"#,
             StatusCode::BAD_REQUEST,
             "invalid_id",
         ),

@@ -4,6 +4,7 @@
 //! Services hold the rules (what is routed, when a request is assigned); the store only
 //! persists, and the AI crates only compute.
 
+pub mod auth;
 pub mod routing;
 
 /// A failure of a service step.
@@ -14,6 +15,9 @@ pub enum ServiceError {
 
     #[error(transparent)]
     Routing(#[from] cityai_routing::RoutingError),
+
+    #[error(transparent)]
+    Credential(#[from] auth::CredentialError),
 
     #[error("a background task failed: {0}")]
     Task(String),

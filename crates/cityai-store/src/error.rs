@@ -44,6 +44,26 @@ pub enum StoreError {
     #[error("department {0:?} is not registered")]
     UnknownDepartment(String),
 
+    #[error("user {0:?} already exists; choose another name or change that user's password")]
+    UserExists(String),
+
+    #[error("user {0:?} not found; list users with `cityai user list`")]
+    UserNotFound(String),
+
+    #[error(
+        "role {role} {hint}",
+        hint = if *.0 == cityai_core::Role::Handler {
+            "needs a department: give --department CODE"
+        } else {
+            "takes no department: only handlers belong to one"
+        },
+        role = .0
+    )]
+    DepartmentRequired(cityai_core::Role),
+
+    #[error("API key {0:?} not found or already revoked")]
+    ApiKeyNotFound(String),
+
     #[error("database error")]
     Database(#[from] sqlx::Error),
 }

@@ -175,6 +175,18 @@ impl Store {
         .bind(batch_id)
         .execute(&mut *tx)
         .await?;
+        crate::audit::append(
+            &mut tx,
+            &crate::AuditEvent::new(format!("source:{}", file.source), "import.requests")
+                .target(format!("import_batch:{batch_id}"))
+                .detail(serde_json::json!({
+                    "format": file.format,
+                    "imported": result.imported,
+                    "duplicates": result.duplicates,
+                    "rejected": file.rows_rejected + result.conflicts.len(),
+                })),
+        )
+        .await?;
         tx.commit().await?;
         result.committed = true;
         progress(rows.len());

@@ -7,6 +7,7 @@
 //!
 //! This crate does not parse files or route requests; it stores what other crates produce.
 
+mod audit;
 mod error;
 mod import;
 mod migrate;
@@ -14,6 +15,7 @@ mod requests;
 mod routing;
 mod rows;
 mod taxonomy;
+mod users;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -21,6 +23,7 @@ use std::str::FromStr;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use audit::{AuditEvent, AuditRecord, AuditVerification, BrokenLink, ChainBreak, GENESIS_HASH};
 pub use cityai_core::ImportRow;
 pub use error::StoreError;
 pub use import::{ImportFile, ImportResult, RowConflict};
@@ -30,6 +33,7 @@ pub use routing::{
     LabelledRequest, RoutingDecision, RoutingOutcome, StoredModelInfo, UnroutedRequest,
 };
 pub use taxonomy::{CategoryRecord, TaxonomySummary};
+pub use users::{ApiKeyInfo, NewUser, SessionUser, User};
 
 /// Shorthand for results of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

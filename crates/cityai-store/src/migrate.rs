@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "routing_decisions",
         sql: include_str!("../migrations/sqlite/0004_routing_decisions.sql"),
     },
+    Migration {
+        version: 5,
+        name: "users_audit",
+        sql: include_str!("../migrations/sqlite/0005_users_audit.sql"),
+    },
 ];
 
 /// The schema version this build writes.

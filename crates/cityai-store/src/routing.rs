@@ -4,8 +4,10 @@ use chrono::Utc;
 use cityai_core::time::to_storage;
 use cityai_core::{CategoryPath, Request, RequestStatus};
 use serde::Serialize;
+use serde_json::json;
 use sqlx::Row;
 
+use crate::audit::{self, AuditEvent};
 use crate::taxonomy::DepartmentCache;
 use crate::{Result, Store, StoreError};
 
@@ -156,6 +158,18 @@ impl Store {
                     RequestStatus::Assigned => outcome.assigned += 1,
                     _ => outcome.triage += 1,
                 }
+                audit::append(
+                    &mut tx,
+                    &AuditEvent::new("system", "routing.route")
+                        .target(format!("request:{}", decision.request_id))
+                        .detail(json!({
+                            "model_version": decision.model_version,
+                            "category": decision.category.to_string(),
+                            "confidence": decision.confidence,
+                            "status": status.as_str(),
+                        })),
+                )
+                .await?;
             }
             sqlx::query(
                 "INSERT INTO routing_decisions (request_id, model_version, category_path, \
@@ -265,6 +279,16 @@ impl Store {
         .bind(&now)
         .execute(&mut *tx)
         .await?;
+        audit::append(
+            &mut tx,
+            &AuditEvent::new(actor, format!("routing.{action}"))
+                .target(format!("request:{}", request.id))
+                .detail(json!({
+                    "previous_category": request.category.as_ref().map(ToString::to_string),
+                    "category": category.to_string(),
+                })),
+        )
+        .await?;
         tx.commit().await?;
         self.request(request.id)
             .await?
@@ -313,6 +337,15 @@ impl Store {
         .bind(report_json)
         .bind(model.to_vec())
         .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            &AuditEvent::new("system", "routing.model_activate")
+                .target(format!("routing_model:{}", info.version))
+                .detail(
+                    json!({"rows_trained": info.rows_trained, "data_sha256": info.data_sha256}),
+                ),
+        )
         .await?;
         tx.commit().await?;
         Ok(())

@@ -6,7 +6,7 @@
 use chrono::FixedOffset;
 use std::path::PathBuf;
 
-use cityai_core::{Channel, Lang};
+use cityai_core::{Channel, Lang, Role};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// CityAI: request routing, knowledge search and AI governance for city government.
@@ -98,6 +98,100 @@ pub enum Command {
     /// Evaluate a model on a labelled file without importing it.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API keys for machine clients.
+    #[command(subcommand)]
+    Apikey(ApiKeyCommand),
+    /// Check and read the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. Without --password-stdin a random password is generated and shown once.
+    Add {
+        /// The user name used to sign in.
+        username: String,
+        /// citizen, operator, handler, reviewer, admin or auditor.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The department code a handler works for; only handlers take one.
+        #[arg(long)]
+        department: Option<String>,
+        /// Read the password from the first line of standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a new password and end the user's sessions.
+    Passwd {
+        username: String,
+        /// Read the password from the first line of standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable a user: ends the user's sessions and revokes the user's API keys.
+    Disable { username: String },
+    /// Enable a disabled user again.
+    Enable { username: String },
+    /// List users.
+    List {
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create an API key for a user; the key is shown once.
+    Create {
+        /// The user the key acts as; the key has that user's role.
+        #[arg(long = "user")]
+        username: String,
+        /// What the key is for, such as the name of the client system.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an API key by its prefix (the part after cai_ and before the next _).
+    Revoke { prefix: String },
+    /// List API keys without their secrets.
+    List {
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain and report the first broken link (exit code 5 when broken).
+    Verify {
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the newest audit events.
+    Log {
+        /// How many events to print.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    value.parse()
 }
 
 #[derive(Debug, Subcommand)]
@@ -195,6 +289,12 @@ pub struct ServeArgs {
     /// Fill an empty database with the built-in demo data before serving.
     #[arg(long)]
     pub demo: bool,
+
+    /// Mark cookies Secure, so browsers send them over HTTPS only. Set this when clients
+    /// reach CityAI through a TLS proxy; a proxy that sends X-Forwarded-Proto: https gets
+    /// Secure cookies without it.
+    #[arg(long, env = "CITYAI_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Subcommand)]

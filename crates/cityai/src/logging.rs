@@ -11,7 +11,13 @@ use crate::cli::{Cli, Command, LogFormat};
 pub fn init(cli: &Cli) {
     let default = match cli.command {
         Command::Serve(_) => "info,sqlx=warn",
-        Command::Import(_) | Command::Train(_) | Command::Route(_) | Command::Eval(_) => "warn",
+        Command::Import(_)
+        | Command::Train(_)
+        | Command::Route(_)
+        | Command::Eval(_)
+        | Command::User(_)
+        | Command::Apikey(_)
+        | Command::Audit(_) => "warn",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()

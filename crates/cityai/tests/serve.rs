@@ -11,20 +11,72 @@ use std::time::Duration;
 
 use common::cityai;
 
-/// Sends one HTTP/1.1 GET and returns the status line and the whole response.
-fn http_get(addr: &str, path: &str) -> String {
+/// Sends one HTTP/1.1 request and returns the whole response.
+fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(request.as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    http(addr, "GET", path, &[], "")
+}
+
+/// Returns the value of a cookie set by a response.
+fn set_cookie(response: &str, name: &str) -> String {
+    response
+        .lines()
+        .filter_map(|line| {
+            let (header, value) = line.split_once(':')?;
+            header
+                .eq_ignore_ascii_case("set-cookie")
+                .then_some(value.trim())
+        })
+        .find_map(|cookie| cookie.strip_prefix(&format!("{name}=")))
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("no {name} cookie in {response}"))
+        .to_owned()
+}
+
+/// Signs in through the real form and returns the `Cookie` header value of the session.
+fn sign_in(addr: &str, username: &str, password: &str) -> String {
+    let form = http_get(addr, "/login?lang=en");
+    assert!(form.starts_with("HTTP/1.1 200"), "{form}");
+    let csrf = set_cookie(&form, "cityai_csrf");
+    let body =
+        format!("csrf_token={csrf}&username={username}&password={password}&next=%2Frequests");
+    let reply = http(
+        addr,
+        "POST",
+        "/login",
+        &[
+            ("Cookie", &format!("cityai_csrf={csrf}")),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        &body,
+    );
+    assert!(reply.starts_with("HTTP/1.1 303"), "{reply}");
+    format!("cityai_session={}", set_cookie(&reply, "cityai_session"))
+}
+
+/// Returns the first administrator's password from the first-start message.
+fn first_admin_password(lines: &[String]) -> String {
+    lines
+        .iter()
+        .find_map(|line| line.split("with password ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no first administrator password in {lines:?}"))
+        .to_owned()
 }
 
 /// Reads standard output up to the line that announces the address, and returns
@@ -62,7 +114,15 @@ fn serve_demo_lists_requests_and_stops_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let (addr, _, mut stdout) = listening_address(&mut child);
+    let (addr, before, mut stdout) = listening_address(&mut child);
+    let password = first_admin_password(&before);
+
+    // Without signing in, the console sends visitors to the sign-in form.
+    let page = http_get(&addr, "/requests");
+    assert!(page.starts_with("HTTP/1.1 303"), "{page}");
+    assert!(page.contains("location: /login?next=/requests"), "{page}");
+    let session = sign_in(&addr, "admin", &password);
+    let get = |path: &str| http(&addr, "GET", path, &[("Cookie", &session)], "");
 
     let health = http_get(&addr, "/healthz");
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
@@ -71,7 +131,7 @@ fn serve_demo_lists_requests_and_stops_on_sigterm() {
         "{health}"
     );
 
-    let page = http_get(&addr, "/requests?lang=en&size=10");
+    let page = get("/requests?lang=en&size=10");
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(page.contains("Page 1 of"), "{page}");
     let total: u32 = page
@@ -86,13 +146,13 @@ fn serve_demo_lists_requests_and_stops_on_sigterm() {
     );
 
     // The demo trains the router and routes the demo requests that came without a category.
-    let api = http_get(&addr, "/api/v1/requests?status=triage&size=1");
+    let api = get("/api/v1/requests?status=triage&size=1");
     assert!(api.starts_with("HTTP/1.1 200"), "{api}");
     assert!(
         !api.contains(r#""total":0"#),
         "the demo has requests in triage: {api}"
     );
-    let routed = http_get(&addr, "/api/v1/requests?status=received&size=1");
+    let routed = get("/api/v1/requests?status=received&size=1");
     assert!(
         routed.contains(r#""total":0"#),
         "every demo request is routed: {routed}"
@@ -115,12 +175,16 @@ fn serve_demo_lists_requests_and_stops_on_sigterm() {
         stderr.contains("request_id="),
         "request logs carry the request id: {stderr}"
     );
+    assert!(!stderr.contains(&password), "the password is never logged");
 }
 
 #[test]
 fn demo_is_not_loaded_twice() {
     let dir = tempfile::tempdir().unwrap();
-    for expected in ["Loaded the demo data", "already holds"] {
+    for (run, expected) in ["Loaded the demo data", "already holds"]
+        .into_iter()
+        .enumerate()
+    {
         let mut child = cityai(dir.path())
             .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
@@ -131,6 +195,12 @@ fn demo_is_not_loaded_twice() {
         assert!(
             before.iter().any(|line| line.contains(expected)),
             "{before:?}"
+        );
+        let shows_password = before.iter().any(|line| line.contains("with password"));
+        assert_eq!(
+            shows_password,
+            run == 0,
+            "the first password is shown once: {before:?}"
         );
         terminate(&child);
         assert!(child.wait().unwrap().success());

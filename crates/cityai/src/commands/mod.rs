@@ -1,6 +1,7 @@
 //! Subcommands. Each opens what it needs, does its work through the library crates, and
 //! prints through [`crate::output`].
 
+mod accounts;
 mod import;
 mod routing;
 mod serve;
@@ -25,6 +26,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Train(TrainCommand::Routing(args)) => routing::train(&cli.global, &args).await,
         Command::Route(args) => routing::route(&cli.global, &args).await,
         Command::Eval(EvalCommand::Routing(args)) => routing::eval(&cli.global, &args).await,
+        Command::User(command) => accounts::user(&cli.global, command).await,
+        Command::Apikey(command) => accounts::api_key(&cli.global, command).await,
+        Command::Audit(command) => accounts::audit(&cli.global, command).await,
     }
 }
 

@@ -15,6 +15,7 @@ pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<Exi
     if args.demo {
         load_demo(global, &store).await?;
     }
+    create_first_admin(global, &store).await?;
 
     let listener = tokio::net::TcpListener::bind(global.listen.as_str())
         .await
@@ -32,11 +33,8 @@ pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<Exi
     tracing::info!(%addr, "listening");
     output::line(&tf(global.lang, "serve.listening", &[("addr", &addr)]));
 
-    let state = AppState {
-        store: store.clone(),
-        default_lang: global.lang,
-        city_offset: global.utc_offset,
-    };
+    let mut state = AppState::new(store.clone(), global.lang, global.utc_offset);
+    state.secure_cookies = args.secure_cookies;
     serve(listener, state, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
@@ -52,6 +50,36 @@ async fn open_store_logged(global: &GlobalOptions) -> anyhow::Result<Store> {
     );
     Ok(store)
 }
+
+/// Creates the administrator `admin` with a random password on a database without users,
+/// and prints the password once on standard output, never in the log.
+async fn create_first_admin(global: &GlobalOptions, store: &Store) -> anyhow::Result<()> {
+    if store.user_count().await? > 0 {
+        return Ok(());
+    }
+    let added = cityai_services::auth::add_user(
+        store,
+        FIRST_ADMIN,
+        cityai_core::Role::Admin,
+        None,
+        None,
+        "system:first-start",
+    )
+    .await
+    .context("cannot create the first administrator")?;
+    tracing::info!(user = FIRST_ADMIN, "created the first administrator");
+    if let Some(password) = added.generated_password {
+        output::line(&tf(
+            global.lang,
+            "user.first_admin",
+            &[("user", &FIRST_ADMIN), ("password", &password)],
+        ));
+    }
+    Ok(())
+}
+
+/// The name of the administrator created at first start.
+const FIRST_ADMIN: &str = "admin";
 
 /// Loads the built-in demo data into an empty database; leaves a non-empty one alone.
 async fn load_demo(global: &GlobalOptions, store: &Store) -> anyhow::Result<()> {

@@ -1,0 +1,139 @@
+//! Who may call which route: one row per route, and everything else is denied.
+//!
+//! The access middleware looks each request up here by its method and matched route
+//! pattern. A route that has no row answers 403 to everyone, so a new route stays closed
+//! until someone decides who may use it.
+
+use cityai_core::Role;
+
+/// The HTTP methods that rows distinguish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Post,
+    /// Any method, for catch-all routes that only answer "not found".
+    Any,
+}
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Everyone, signed in or not.
+    Public,
+    /// Anyone signed in, whatever the role.
+    SignedIn,
+    /// Signed-in users with one of these roles.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    /// Returns whether `role` passes; `None` is a visitor who has not signed in.
+    pub fn admits(self, role: Option<Role>) -> bool {
+        match self {
+            Access::Public => true,
+            Access::SignedIn => role.is_some(),
+            Access::Roles(roles) => role.is_some_and(|role| roles.contains(&role)),
+        }
+    }
+}
+
+/// One row of the route table.
+#[derive(Debug, Clone, Copy)]
+pub struct RoutePolicy {
+    pub verb: Verb,
+    /// The route pattern exactly as the router registers it.
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Staff who read requests. Auditors read them with personal data masked, like everyone
+/// without [`Role::may_view_unmasked`].
+const STAFF_READ: &[Role] = &[
+    Role::Operator,
+    Role::Handler,
+    Role::Reviewer,
+    Role::Admin,
+    Role::Auditor,
+];
+
+/// Staff who confirm or correct routing. Handlers only for their own department.
+const ROUTING_STAFF: &[Role] = &[Role::Operator, Role::Handler, Role::Reviewer];
+
+const AUDIT_READ: &[Role] = &[Role::Auditor, Role::Admin];
+
+const fn row(verb: Verb, path: &'static str, access: Access) -> RoutePolicy {
+    RoutePolicy { verb, path, access }
+}
+
+/// Every route of the server and who may use it.
+pub const ROUTES: &[RoutePolicy] = &[
+    row(Verb::Get, "/", Access::Public),
+    row(Verb::Get, "/login", Access::Public),
+    row(Verb::Post, "/login", Access::Public),
+    row(Verb::Post, "/logout", Access::SignedIn),
+    row(Verb::Get, "/healthz", Access::Public),
+    row(Verb::Get, "/readyz", Access::Public),
+    row(Verb::Get, "/requests", Access::Roles(STAFF_READ)),
+    row(Verb::Get, "/audit", Access::Roles(AUDIT_READ)),
+    row(Verb::Get, "/api/v1/me", Access::SignedIn),
+    row(Verb::Get, "/api/v1/requests", Access::Roles(STAFF_READ)),
+    row(
+        Verb::Get,
+        "/api/v1/requests/{id}",
+        Access::Roles(STAFF_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/requests/{id}/routing/confirm",
+        Access::Roles(ROUTING_STAFF),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/requests/{id}/routing/correct",
+        Access::Roles(ROUTING_STAFF),
+    ),
+    row(Verb::Get, "/api/v1/audit", Access::Roles(AUDIT_READ)),
+    row(Verb::Get, "/api/v1/audit/verify", Access::Roles(AUDIT_READ)),
+    row(Verb::Any, "/api/{*rest}", Access::Public),
+];
+
+/// Returns the access rule for a method and matched route pattern, or `None` when the
+/// route has no row and must be denied.
+pub fn lookup(method: &axum::http::Method, path: &str) -> Option<Access> {
+    let verb = if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        Verb::Get
+    } else if method == axum::http::Method::POST {
+        Verb::Post
+    } else {
+        Verb::Any
+    };
+    ROUTES
+        .iter()
+        .find(|rule| rule.path == path && (rule.verb == verb || rule.verb == Verb::Any))
+        .map(|rule| rule.access)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_unique() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(
+                    !(a.path == b.path && a.verb == b.verb),
+                    "two rows for {:?} {}",
+                    a.verb,
+                    a.path
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_routes_have_no_rule() {
+        assert_eq!(lookup(&axum::http::Method::GET, "/admin"), None);
+        assert_eq!(lookup(&axum::http::Method::DELETE, "/requests"), None);
+    }
+}
