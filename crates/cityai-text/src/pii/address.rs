@@ -6,8 +6,9 @@
 //! - street: a road name ending in 路, 街, 巷, 道, 弄 or 胡同, a house number with 号, an
 //!   optional estate or building name, then at least one of 栋, 幢, 号楼, 座, 单元, 室, 房 or
 //!   户 (岳麓区枫林三路88号3栋2单元502室);
-//! - estate: an estate name ending in 小区, 花园, 家园, 新村, 公寓, 大厦, 苑 and the like, a
-//!   building (栋, 幢, 号楼 or 座) and a unit or room (金色家园3栋2单元502室).
+//! - estate: a name, a building (栋, 幢, 号楼 or 座) and at least one more unit or a room
+//!   (金色家园3栋2单元502室). Names ending in 小区, 园, 苑, 城 and the like are more
+//!   confident than others (融科东南海6栋1704室).
 //!
 //! The span also takes in up to three administrative areas written just before the road or
 //! estate name (长沙市岳麓区). An address without building or room, such as a shop's street
@@ -17,8 +18,8 @@ use super::scan::{is_han, push};
 use super::{Finding, PiiKind};
 
 const ESTATE_SUFFIXES: &[&str] = &[
-    "小区", "花园", "家园", "新村", "公寓", "大厦", "社区", "广场", "苑", "庭", "府", "村", "院",
-    "里",
+    "小区", "社区", "广场", "苑", "庭", "府", "村", "院", "里", "园", "城", "湾", "居", "阁", "邸",
+    "寓", "舍", "厦",
 ];
 
 /// Characters that end an administrative area name: province, city, district, county, town.
@@ -28,7 +29,8 @@ const ADMIN_SUFFIXES: &[char] = &['省', '市', '区', '县', '镇', '乡', '州
 /// (住在, 位于, 我的), so the walk back to the start of a name stops at them.
 const NAME_STOPS: &[char] = &[
     '在', '住', '于', '至', '到', '从', '是', '的', '址', '为', '往', '向', '近', '及', '与', '居',
-    '我', '离', '去', '对', '把', '被', '给', '了', '位', '处', '旁', '边', '附',
+    '我', '离', '去', '对', '把', '被', '给', '了', '位', '处', '旁', '边', '附', '该', '此', '这',
+    '那', '其', '本',
 ];
 
 /// Characters after a bare number that show it is not a room number (2019年, 50元).
@@ -38,11 +40,12 @@ const MEASURE_WORDS: &[char] = &[
 ];
 
 const MAX_ROAD_NAME_CHARS: usize = 8;
-const MAX_ADMIN_AREA_CHARS: usize = 6;
+const MAX_ADMIN_AREA_CHARS: usize = 5;
 const MAX_BUILDING_NAME_CHARS: usize = 10;
 
 const STREET_CONFIDENCE: f32 = 0.7;
 const ESTATE_CONFIDENCE: f32 = 0.6;
+const UNNAMED_ESTATE_CONFIDENCE: f32 = 0.55;
 
 /// Matches an address whose house or building number starts at `digit_start`, just after a
 /// CJK character.
@@ -56,24 +59,30 @@ pub(super) fn scan_number(text: &str, digit_start: usize, out: &mut Vec<Finding>
         let suffix_len = if previous == '同' { 6 } else { 3 };
         if let Some(end) = street_address_end(text, digit_start) {
             let name_end = digit_start - suffix_len;
-            if let Some(start) = address_start(text, name_end) {
+            if let Some(start) = address_start(text, name_end, 1) {
                 push(out, PiiKind::Address, start..end, STREET_CONFIDENCE);
             }
         }
         return;
     }
 
-    let Some(suffix) = ESTATE_SUFFIXES.iter().find(|s| before.ends_with(*s)) else {
-        return;
-    };
+    // Estates: a building and a unit or room, after an estate name or, with less confidence,
+    // after a name of at least two characters (融科东南海6栋1704室) that is not a date or a
+    // quantity (2018年6月9栋2单元).
     let Some(units) = parse_units(text, digit_start) else {
         return;
     };
-    if units.has_building && units.count >= 2 {
-        let name_end = digit_start - suffix.len();
-        if let Some(start) = address_start(text, name_end) {
-            push(out, PiiKind::Address, start..units.end, ESTATE_CONFIDENCE);
-        }
+    if !units.has_building || !units.has_room {
+        return;
+    }
+    let (name_end, confidence, min_name_chars) =
+        match ESTATE_SUFFIXES.iter().find(|s| before.ends_with(*s)) {
+            Some(suffix) => (digit_start - suffix.len(), ESTATE_CONFIDENCE, 1),
+            None if MEASURE_WORDS.contains(&previous) => return,
+            None => (digit_start, UNNAMED_ESTATE_CONFIDENCE, 2),
+        };
+    if let Some(start) = address_start(text, name_end, min_name_chars) {
+        push(out, PiiKind::Address, start..units.end, confidence);
     }
 }
 
@@ -123,11 +132,12 @@ fn skip_building_name(text: &str, start: usize) -> Option<usize> {
 #[derive(Debug)]
 struct Units {
     end: usize,
-    /// Number of units, such as 3栋 or 502室, including a bare room number at the end.
-    count: usize,
     /// Number of units that identify a building, unit or room, as opposed to a floor.
     strong: usize,
+    /// Whether a building (栋, 幢, 号楼, 座) is given.
     has_building: bool,
+    /// Whether a unit or room (单元, 室, 房, 户 or a bare room number) is given.
+    has_room: bool,
 }
 
 /// Parses units such as `3栋2单元502室` at `start`, where the last may be a bare room number
@@ -136,10 +146,11 @@ fn parse_units(text: &str, start: usize) -> Option<Units> {
     let bytes = text.as_bytes();
     let mut units = Units {
         end: start,
-        count: 0,
         strong: 0,
         has_building: false,
+        has_room: false,
     };
+    let mut count = 0;
     let mut i = start;
     loop {
         let value_end = unit_value_end(text, i);
@@ -153,29 +164,30 @@ fn parse_units(text: &str, start: usize) -> Option<Units> {
         .into_iter()
         .find(|word| rest.starts_with(word)) else {
             // A bare room number ends the address: 2单元502.
-            let is_room = units.count > 0
-                && (2..=5).contains(&(value_end - i))
+            let is_room = count > 0
+                && (3..=5).contains(&(value_end - i))
                 && bytes[i..value_end].iter().all(u8::is_ascii_digit)
                 && !rest
                     .chars()
                     .next()
                     .is_some_and(|c| c.is_ascii_alphanumeric() || MEASURE_WORDS.contains(&c));
             if is_room {
-                units.count += 1;
                 units.strong += 1;
+                units.has_room = true;
                 units.end = value_end;
             }
             break;
         };
-        units.count += 1;
+        count += 1;
         if !matches!(word, "楼" | "层" | "号") {
             units.strong += 1;
         }
         units.has_building |= matches!(word, "栋" | "幢" | "号楼" | "座");
+        units.has_room |= matches!(word, "单元" | "号房" | "室" | "房" | "户");
         i = value_end + word.len();
         units.end = i;
     }
-    (units.count > 0).then_some(units)
+    (count > 0).then_some(units)
 }
 
 /// Returns the end of a unit number at `start`: 1 to 5 ASCII letters and digits, or 1 to 3
@@ -204,9 +216,9 @@ fn unit_value_end(text: &str, start: usize) -> usize {
 }
 
 /// Returns where an address starts whose road or estate name ends at `name_end`: the start of
-/// the name, or of up to three administrative areas just before it. Returns `None` when
-/// there is no name.
-fn address_start(text: &str, name_end: usize) -> Option<usize> {
+/// the name, or of up to three administrative areas just before it. Returns `None` when the
+/// name is shorter than `min_name_chars`.
+fn address_start(text: &str, name_end: usize, min_name_chars: usize) -> Option<usize> {
     let mut start = name_end;
     let mut count = 0;
     for (offset, c) in text[..name_end].char_indices().rev() {
@@ -216,7 +228,7 @@ fn address_start(text: &str, name_end: usize) -> Option<usize> {
         start = offset;
         count += 1;
     }
-    if count == 0 {
+    if count < min_name_chars.max(1) {
         return None;
     }
 
@@ -230,7 +242,7 @@ fn address_start(text: &str, name_end: usize) -> Option<usize> {
 }
 
 /// Returns the start of an administrative area name (长沙市, A3区) that ends at `end`, if one
-/// does and it is at most 6 characters long.
+/// does and it is at most 5 characters long.
 fn admin_area_start(text: &str, end: usize) -> Option<usize> {
     let before = &text[..end];
     let suffix = before.chars().next_back()?;
@@ -291,6 +303,16 @@ mod tests {
             addresses("住在金色家园小区3栋2单元502室"),
             ["金色家园小区3栋2单元502室"]
         );
+        assert_eq!(
+            addresses("地址：湘江世纪城9栋1单元2805。"),
+            ["湘江世纪城9栋1单元2805"]
+        );
+        assert_eq!(
+            addresses("住址：雨花区融科东南海6栋1704室"),
+            ["雨花区融科东南海6栋1704室"]
+        );
+        // No estate name: 该 means "this".
+        assert!(addresses("该小区25栋27栋").is_empty());
     }
 
     #[test]

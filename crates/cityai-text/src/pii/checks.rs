@@ -11,9 +11,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub(crate) enum ResidentIdCheck {
     /// Region, birth date and check digit are all valid.
     Valid,
-    /// Region and birth date are valid, but the check digit is wrong: most likely a mistyped
-    /// ID number, so it is not reported as a bank card or credit code either.
-    WrongCheckDigit,
+    /// The region code and the century of the birth year (19 or 20) look like an ID number,
+    /// but the date or the check digit is invalid. This is most likely a mistyped ID number,
+    /// so it is not reported as a bank card or credit code either.
+    LooksLikeId,
     /// Not shaped like a resident ID number.
     Invalid,
 }
@@ -27,27 +28,30 @@ pub(crate) fn check_resident_id18(id: &[u8]) -> ResidentIdCheck {
     if id.len() != 18 || !id[..17].iter().all(u8::is_ascii_digit) {
         return ResidentIdCheck::Invalid;
     }
-    if !is_province_code(id[0], id[1]) || !is_valid_date(&id[6..14]) {
+    if !is_province_code(id[0], id[1]) || !matches!(&id[6..8], b"19" | b"20") {
         return ResidentIdCheck::Invalid;
     }
-    if resident_id_check_char(&id[..17]) == id[17].to_ascii_uppercase() {
+    if is_valid_date(&id[6..14]) && resident_id_check_char(&id[..17]) == id[17].to_ascii_uppercase()
+    {
         ResidentIdCheck::Valid
     } else {
-        ResidentIdCheck::WrongCheckDigit
+        ResidentIdCheck::LooksLikeId
     }
 }
 
 /// Checks a 15-digit resident ID number of the first generation, which has no check digit.
 ///
-/// The first two digits must be a province-level region code and digits 7 to 12 a valid
-/// birth date YYMMDD in the 1900s.
+/// The first two digits must be the code of a mainland province-level region and digits 7
+/// to 12 a valid birth date YYMMDD in the 1900s.
 pub(crate) fn is_resident_id15(id: &[u8]) -> bool {
     if id.len() != 15 || !id.iter().all(u8::is_ascii_digit) {
         return false;
     }
     let mut date = [b'1', b'9', 0, 0, 0, 0, 0, 0];
     date[2..].copy_from_slice(&id[6..12]);
-    is_province_code(id[0], id[1]) && is_valid_date(&date)
+    // 71 and 81 to 83 were first issued in 18-digit residence permits.
+    let mainland = !matches!((id[0], id[1]), (b'7', b'1') | (b'8', _));
+    mainland && is_province_code(id[0], id[1]) && is_valid_date(&date)
 }
 
 /// Computes the ISO 7064 MOD 11-2 check character of the first 17 digits of a resident ID.
@@ -247,7 +251,7 @@ mod tests {
         );
         assert_eq!(
             check_resident_id18(b"110105194912310021"),
-            ResidentIdCheck::WrongCheckDigit
+            ResidentIdCheck::LooksLikeId
         );
     }
 
@@ -256,11 +260,11 @@ mod tests {
         // Check digits computed for the invalid dates, so only the date can reject them.
         assert_eq!(
             check_resident_id18(b"430102199902310016"),
-            ResidentIdCheck::Invalid
+            ResidentIdCheck::LooksLikeId
         );
         assert_eq!(
             check_resident_id18(b"430102190002290012"),
-            ResidentIdCheck::Invalid
+            ResidentIdCheck::LooksLikeId
         );
         assert_eq!(
             check_resident_id18(b"430102200002290019"),

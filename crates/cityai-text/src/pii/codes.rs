@@ -32,10 +32,9 @@ pub(super) fn scan_token(text: &str, start: usize, end: usize, out: &mut Vec<Fin
 
     let span = start..end;
     if token.len() == 18 {
-        // An all-digit code shaped like a resident ID number is left to the ID matcher,
-        // even when its check digit is wrong.
-        let all_digits = token.iter().all(u8::is_ascii_digit);
-        if all_digits && check_resident_id18(token) != ResidentIdCheck::Invalid {
+        // A code shaped like a resident ID number is left to the ID matcher, even when its
+        // check digit is wrong.
+        if check_resident_id18(token) != ResidentIdCheck::Invalid {
             return;
         }
         let score = match check_credit_code(token) {

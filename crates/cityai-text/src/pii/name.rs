@@ -5,7 +5,9 @@
 //! - 我叫, 名叫 or 名字叫, then the name;
 //! - 姓名, 联系人, 申请人, 投诉人, 举报人, 反映人, 当事人 or 负责人, an optional `：`, then the
 //!   name;
-//! - 本人 then the name, but only when punctuation or the end of the text follows it;
+//! - 本人 at the start of a sentence, then the name, but only when punctuation, a space or the
+//!   end of the text follows it. The same holds for the role words above without a colon,
+//!   except 联系人;
 //! - the surname, optionally with the given name, then 先生 or 女士. The title is not part of
 //!   the span.
 //!
@@ -35,7 +37,7 @@ const COMPOUND_SURNAMES: &[&str] = &[
 ];
 
 /// Characters that do not occur in names: function words, pronouns and the placeholder 某.
-const NOT_IN_NAME: &str = "的了是在我你他她它们这那有和就都也不某说要想被把对给从与及今住电手\
+const NOT_IN_NAME: &str = "的了是在我你他她它们这那有就都也不某说要想被把对给从与及今住电手\
 联身男女先系反因请已曾到去将还又所目户出等人个之其该此并但而或即姓名叫号码证址";
 
 /// Characters that often follow a name and are themselves rarely its last character (今年,
@@ -46,7 +48,11 @@ const FOLLOWERS: &str = "的了是在我你他她们这那有和就都也不说�
 
 /// Characters before 先生 or 女士 that end the word in front of a name (联系王先生).
 const PRECEDERS: &str = "系找给的是和与及位请向对被让叫问有由经跟同了将把在为称说到见打即名长员主友\
-事师户业管";
+事师户业管客人民工姐哥叔姨";
+
+/// Last characters of titles and forms of address (厅长, 老板, 经理, 主任, 书记, 师傅, 老师,
+/// 博士, 王总, 陈老), which end a name only rarely.
+const TITLE_ENDINGS: &str = "长总板理任记傅师士老";
 
 const INTRODUCED_CONFIDENCE: f32 = 0.75;
 const ROLE_CONFIDENCE: f32 = 0.7;
@@ -71,7 +77,16 @@ pub(super) fn scan_trigger(text: &str, i: usize, c: char, out: &mut Vec<Finding>
             }
         }
         '人' if before.ends_with('本') => {
-            if let Some(span) = name_after(text, skip_colon(text, after), Strictness::Punctuation) {
+            // Inside a sentence 本人 also means "my own" (流至本人房屋上), so it introduces a
+            // name only at the start of one.
+            let at_sentence_start = before[..before.len() - '本'.len_utf8()]
+                .chars()
+                .next_back()
+                .is_none_or(is_punctuation_or_space);
+            let start = skip_colon(text, after);
+            if at_sentence_start
+                && let Some(span) = name_after(text, start, Strictness::Punctuation)
+            {
                 push(out, PiiKind::PersonName, span, SELF_CONFIDENCE);
             }
         }
@@ -80,13 +95,21 @@ pub(super) fn scan_trigger(text: &str, i: usize, c: char, out: &mut Vec<Finding>
             .any(|role| before.ends_with(role)) =>
         {
             let mut start = skip_colon(text, after);
-            if start == after
-                && (text[start..].starts_with('是') || text[start..].starts_with('为'))
+            let has_colon = start != after;
+            if !has_colon && (text[start..].starts_with('是') || text[start..].starts_with('为'))
             {
                 start += 3;
             }
-            if let Some(span) = name_after(text, start, Strictness::FollowerAllowed) {
-                let confidence = if before.ends_with("联系") {
+            // Without a colon, a role word may start an ordinary sentence (申请人包括所有员工),
+            // so the name must end at punctuation. 联系人 is followed by a name often enough.
+            let is_contact = before.ends_with("联系");
+            let strictness = if has_colon || is_contact {
+                Strictness::FollowerAllowed
+            } else {
+                Strictness::Punctuation
+            };
+            if let Some(span) = name_after(text, start, strictness) {
+                let confidence = if is_contact {
                     INTRODUCED_CONFIDENCE
                 } else {
                     ROLE_CONFIDENCE
@@ -105,10 +128,19 @@ pub(super) fn is_compound_surname(name: &str) -> bool {
     COMPOUND_SURNAMES.iter().any(|s| name.starts_with(s))
 }
 
+fn is_punctuation_or_space(c: char) -> bool {
+    !is_han(c) && !c.is_alphanumeric()
+}
+
+/// Returns whether the given name ends like a title or form of address (王厅长, 田老板, 龚总).
+fn ends_with_title(name: &[(usize, char)], surname_len: usize) -> bool {
+    name.len() > surname_len && name.last().is_some_and(|&(_, c)| TITLE_ENDINGS.contains(c))
+}
+
 /// What may follow a name that comes after its context phrase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Strictness {
-    /// Punctuation, a non-CJK character or the end of the text.
+    /// Punctuation, a space or the end of the text.
     Punctuation,
     /// Also one of `FOLLOWERS` (我叫张伟今年…).
     FollowerAllowed,
@@ -147,24 +179,24 @@ fn name_after(text: &str, start: usize, strictness: Strictness) -> Option<std::o
         let given_ok = name[surname_len..]
             .iter()
             .all(|&(_, c)| is_han(c) && !NOT_IN_NAME.contains(c));
-        if !given_ok {
+        if !given_ok || ends_with_title(name, surname_len) {
             continue;
         }
         let next = chars.get(length).map(|&(_, c)| c);
-        let next_is_boundary = next.is_none_or(|c| !is_han(c));
-        let next_is_follower = next.is_some_and(|c| FOLLOWERS.contains(c));
         let ends_ok = match strictness {
-            Strictness::Punctuation => next_is_boundary,
-            Strictness::FollowerAllowed => next_is_boundary || next_is_follower,
+            Strictness::Punctuation => next.is_none_or(is_punctuation_or_space),
+            Strictness::FollowerAllowed => next.is_none_or(|c| !is_han(c) || FOLLOWERS.contains(c)),
         };
         if !ends_ok {
             continue;
         }
-        // 张伟家住…: prefer 张伟 to 张伟家 when the last character usually follows a name.
+        // 张伟家住…: prefer 张伟 to 张伟家 when the last character usually follows a name,
+        // unless punctuation confirms the longer name (我叫龙国和，).
         let last = name[length - 1].1;
         if strictness == Strictness::FollowerAllowed
             && length > surname_len + 1
             && FOLLOWERS.contains(last)
+            && !next.is_none_or(is_punctuation_or_space)
         {
             continue;
         }
@@ -178,18 +210,18 @@ fn name_after(text: &str, start: usize, strictness: Strictness) -> Option<std::o
 
 /// Matches the surname, and possibly the given name, just before 先生 or 女士 at `title`.
 fn scan_before_title(text: &str, title: usize, out: &mut Vec<Finding>) {
-    let chars: Vec<(usize, char)> = text[..title].char_indices().rev().take(4).collect();
+    let chars: Vec<(usize, char)> = text[..title].char_indices().rev().take(5).collect();
 
-    // Candidates from the shortest (王先生) to the longest (欧阳小明先生). The longest one
-    // that a word boundary precedes wins; without such a boundary the shortest one does.
+    // Candidates from the shortest (王先生) to the longest (欧阳小明先生). The shortest one
+    // that a word boundary precedes wins (找张文先生, 游客唐女士); without such a boundary the
+    // shortest one does.
     let mut shortest = None;
-    let mut best = None;
-    for length in 1..=3.min(chars.len()) {
+    for length in 1..=4.min(chars.len()) {
         let start = chars[length - 1].0;
         let name = &text[start..title];
         let compound = COMPOUND_SURNAMES.iter().any(|s| name.starts_with(s));
         let surname_len = if compound { 2 } else { 1 };
-        if length < surname_len {
+        if length < surname_len || length - surname_len > 2 {
             continue;
         }
         let first = chars[length - 1].1;
@@ -199,18 +231,20 @@ fn scan_before_title(text: &str, title: usize, out: &mut Vec<Finding>) {
         let given_ok = chars[..length - surname_len]
             .iter()
             .all(|&(_, c)| is_han(c) && !NOT_IN_NAME.contains(c));
-        if !given_ok {
+        let ends_in_title = length > surname_len && TITLE_ENDINGS.contains(chars[0].1);
+        if !given_ok || ends_in_title {
             continue;
         }
-        shortest.get_or_insert(start);
         let preceded_by_boundary = chars
             .get(length)
             .is_none_or(|&(_, c)| !is_han(c) || PRECEDERS.contains(c));
         if preceded_by_boundary {
-            best = Some(start);
+            push(out, PiiKind::PersonName, start..title, TITLE_CONFIDENCE);
+            return;
         }
+        shortest.get_or_insert(start);
     }
-    if let Some(start) = best.or(shortest) {
+    if let Some(start) = shortest {
         push(out, PiiKind::PersonName, start..title, TITLE_CONFIDENCE);
     }
 }
@@ -236,6 +270,7 @@ mod tests {
         assert_eq!(names("姓名：欧阳小明，"), ["欧阳小明"]);
         assert_eq!(names("联系人：陈静 电话"), ["陈静"]);
         assert_eq!(names("联系人黄磊13812345678"), ["黄磊"]);
+        assert_eq!(names("我叫龙国和，今年64岁"), ["龙国和"]);
         assert_eq!(names("举报人：刘洋。"), ["刘洋"]);
     }
 
@@ -245,6 +280,16 @@ mod tests {
         assert!(names("本人于2019年入职").is_empty());
         assert!(names("本人向贵部门反映").is_empty());
         assert!(names("本人是本小区业主").is_empty());
+        assert!(names("本人连续2个月").is_empty());
+        assert!(names("铁棚的水流至本人房屋上，").is_empty());
+        assert!(names("申请人包括所有员工").is_empty());
+    }
+
+    #[test]
+    fn titles_are_not_given_names() {
+        assert!(names("负责人田老板此人").is_empty());
+        assert!(names("尊敬的王厅长先生").is_empty());
+        assert_eq!(names("负责人：刘稳，"), ["刘稳"]);
     }
 
     #[test]
@@ -253,6 +298,8 @@ mod tests {
         assert_eq!(names("物业的李女士说"), ["李"]);
         assert_eq!(names("，刘德华先生"), ["刘德华"]);
         assert_eq!(names("找张文先生"), ["张文"]);
+        assert_eq!(names("其间我和游客唐女士"), ["唐"]);
+        assert_eq!(names("找到司马强涵女士，"), ["司马强涵"]);
         assert!(names("我先生在外地").is_empty());
         assert!(names("各位女士").is_empty());
     }

@@ -148,9 +148,9 @@ fn scan_single_run(
         }
         18 => match check_resident_id18(token) {
             ResidentIdCheck::Valid => push(out, PiiKind::ResidentId, span, 0.99),
-            // A valid region and birth date with a wrong check digit is a mistyped ID
-            // number far more often than a bank card that happens to look like one.
-            ResidentIdCheck::WrongCheckDigit => {}
+            // A region code and a birth year in place with a wrong date or check digit is a
+            // mistyped ID number far more often than a bank card that happens to look like one.
+            ResidentIdCheck::LooksLikeId => {}
             ResidentIdCheck::Invalid if !ends_in_x => push_bank_card(text, span, token, out),
             ResidentIdCheck::Invalid => {}
         },
@@ -222,9 +222,12 @@ fn scan_grouped(text: &str, start: usize, first_end: usize, out: &mut Vec<Findin
     }
 }
 
-/// Reports a bank card when the digits pass the Luhn check and do not start with 0.
+/// Reports a bank card when the digits pass the Luhn check and the first digit is a major
+/// industry identifier of payment cards (ISO/IEC 7812-1): 2 to 6 for the international
+/// schemes and UnionPay, or 9 for older domestic cards.
 fn push_bank_card(text: &str, span: std::ops::Range<usize>, digits: &[u8], out: &mut Vec<Finding>) {
-    if digits.first() != Some(&b'0') && is_luhn_valid(digits) {
+    let payment_card = matches!(digits.first(), Some(b'2'..=b'6' | b'9'));
+    if payment_card && is_luhn_valid(digits) {
         let score = confidence(text, span.start, BANK_CARD_KEYWORDS, 0.85, 0.95);
         push(out, PiiKind::BankCard, span, score);
     }
@@ -393,10 +396,18 @@ mod tests {
     }
 
     #[test]
-    fn resident_id_impossible_date_is_not_an_id() {
+    fn resident_id_impossible_date_is_nothing() {
         // The check digit is right for 1999-02-31.
-        let found = found("身份证430102199902310016");
-        assert!(found.iter().all(|(kind, _)| *kind != PiiKind::ResidentId));
+        assert!(found("身份证430102199902310016").is_empty());
+    }
+
+    #[test]
+    fn bank_card_of_18_digits() {
+        // Digits 7 and 8 are not a century, so this is no resident ID.
+        assert_eq!(
+            found("卡号622202331234567895"),
+            [(PiiKind::BankCard, "622202331234567895")]
+        );
     }
 
     #[test]
