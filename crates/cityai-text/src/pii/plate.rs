@@ -15,41 +15,15 @@ use super::{Finding, PiiKind};
 
 const PLATE_KEYWORDS: &[&str] = &["车牌", "牌照", "号牌"];
 
+/// Abbreviations of the province-level regions on plates.
+pub(super) const PROVINCES: [char; 31] = [
+    '京', '津', '沪', '渝', '冀', '豫', '云', '辽', '黑', '湘', '皖', '鲁', '新', '苏', '浙', '赣',
+    '鄂', '桂', '甘', '晋', '蒙', '陕', '吉', '闽', '贵', '粤', '青', '藏', '川', '宁', '琼',
+];
+
 /// Returns whether a character is the abbreviation of a province-level region on plates.
 pub(super) fn is_province(c: char) -> bool {
-    matches!(
-        c,
-        '京' | '津'
-            | '沪'
-            | '渝'
-            | '冀'
-            | '豫'
-            | '云'
-            | '辽'
-            | '黑'
-            | '湘'
-            | '皖'
-            | '鲁'
-            | '新'
-            | '苏'
-            | '浙'
-            | '赣'
-            | '鄂'
-            | '桂'
-            | '甘'
-            | '晋'
-            | '蒙'
-            | '陕'
-            | '吉'
-            | '闽'
-            | '贵'
-            | '粤'
-            | '青'
-            | '藏'
-            | '川'
-            | '宁'
-            | '琼'
-    )
+    PROVINCES.contains(&c)
 }
 
 /// Matches a plate that starts with the province abbreviation at `start`.
