@@ -32,6 +32,7 @@ command -v cargo >/dev/null || fail "cargo not found on PATH"
 [[ -f "$SOURCE_CSV" ]] || fail "source data not found: $SOURCE_CSV (expected ../shared beside the checkout)"
 
 cd "$REPO_ROOT"
+load_before="$(cut -d ' ' -f 1-3 /proc/loadavg)"
 
 echo "Building target/release/examples/bench_pii ..." >&2
 cargo build --release --quiet -p cityai-text --example bench_pii
@@ -55,7 +56,8 @@ echo
 echo "- Date: $(date -u +%Y-%m-%d)"
 echo "- Commit: $commit"
 echo "- CPU: ${cpu_model:-unknown} ($(nproc) cores available to the process)"
-echo "- Load average before the table: $(cut -d ' ' -f 1-3 /proc/loadavg)"
+echo "- Memory: $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+echo "- Load average (1, 5, 15 min) before the build: $load_before, after the runs: $(cut -d ' ' -f 1-3 /proc/loadavg)"
 echo "- rustc: $(rustc --version 2>/dev/null || echo unknown)"
 echo "- Python: $(python3 -c 'import sys; print(sys.version.split()[0])')"
 echo
