@@ -5,7 +5,7 @@
 # Builds crates/cityai-text/examples/bench_pii.rs in release. The example plants personal data
 # and look-alikes in every TeddyCup message (the corpus of tests/pii_corpus.rs), writes that
 # corpus to a temporary CSV and times detect and detect + mask over all messages on one
-# thread, BENCH_RUNS times (default 7). baseline.py then reads the same CSV and times the
+# thread, BENCH_RUNS times (default 15). baseline.py then reads the same CSV and times the
 # same work the same number of times. Both print the median.
 #
 # Prints the machine, the commit and a Markdown table for docs/benchmarks.md.
@@ -16,7 +16,7 @@
 
 set -euo pipefail
 
-RUNS="${BENCH_RUNS:-7}"
+RUNS="${BENCH_RUNS:-15}"
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 SOURCE_CSV="$REPO_ROOT/../shared/data/teddy2020/messages_train.csv"
