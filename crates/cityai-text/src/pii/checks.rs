@@ -21,9 +21,9 @@ pub(crate) enum ResidentIdCheck {
 
 /// Checks an 18-character resident ID number (GB 11643-1999).
 ///
-/// The first two digits must be a province-level region code, digits 7 to 14 a birth date
-/// (YYYYMMDD) between 1900-01-01 and the end of the current year, and the last character the
-/// ISO 7064 MOD 11-2 check character (`0`-`9` or `X`, either case).
+/// The first two digits must be a province-level region code. Digits 7 to 14 must be a birth
+/// date (YYYYMMDD) between 1900-01-01 and the end of the current year. The last character is
+/// the ISO 7064 MOD 11-2 check character (`0`-`9` or `X`, either case).
 pub(crate) fn check_resident_id18(id: &[u8]) -> ResidentIdCheck {
     if id.len() != 18 || !id[..17].iter().all(u8::is_ascii_digit) {
         return ResidentIdCheck::Invalid;
@@ -170,10 +170,14 @@ pub(crate) enum CreditCodeCheck {
 
 /// Checks an 18-character unified social credit code (GB 32100-2015).
 ///
-/// The first character is the registering authority (`1`-`9`, `A`, `N` or `Y`), the second the
-/// kind of entity (`1`-`9`), characters 3 to 8 the region code (digits, starting with a
-/// province code or `10` for national bodies), characters 9 to 17 the organisation code and
-/// the last the MOD 31 check character. Only upper-case letters are accepted.
+/// The code is made of these parts:
+/// - the registering authority (`1`-`9`, `A`, `N` or `Y`);
+/// - the kind of entity (`1`-`9`);
+/// - the region code, 6 digits starting with a province code or `10` for national bodies;
+/// - the 9-character organisation code;
+/// - the MOD 31 check character.
+///
+/// Only upper-case letters are accepted.
 pub(crate) fn check_credit_code(code: &[u8]) -> CreditCodeCheck {
     if code.len() != 18 {
         return CreditCodeCheck::Invalid;

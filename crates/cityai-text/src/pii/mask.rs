@@ -17,12 +17,13 @@
 //! | name | the surname | `张*` |
 //!
 //! Token masking replaces the whole value with a label such as `[手机号]` or `[mobile]`.
-//! The first 6 digits of a resident ID number name the county of registration, which is
-//! shared by many people; the birth date, which identifies together with the rest, is hidden.
+//! The first 6 digits of a resident ID number name the county of registration, which many
+//! people share, so they stay visible. The birth date identifies a person together with the
+//! rest, so it is hidden.
 
 use super::{Finding, PiiKind, detect};
 
-/// How a kind of personal data is masked.
+/// The masking style for a kind of personal data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MaskStyle {
     /// Hides most characters with `*` and keeps a few, as the module documentation lists.
@@ -135,7 +136,7 @@ pub fn token_label(kind: PiiKind, language: Language) -> &'static str {
     }
 }
 
-/// Masks the findings in a text as the policy says.
+/// Masks the findings in a text with the styles of the policy.
 ///
 /// The findings may come in any order. Where two of them overlap, which [`detect`] never
 /// returns, both are replaced by one token of the more confident one, so that no character

@@ -427,6 +427,86 @@ mod tests {
     }
 
     #[test]
+    fn random_text_never_panics() {
+        // Fragments that start or end matches, joined at random: spans must stay valid and
+        // masking must accept every result.
+        const FRAGMENTS: &[&str] = &[
+            "0",
+            "1",
+            "3",
+            "8",
+            "86",
+            "0731",
+            "13812345678",
+            "X",
+            "E",
+            "C",
+            "H",
+            "A",
+            "-",
+            " ",
+            "+",
+            "(",
+            ")",
+            "（",
+            "）",
+            "@",
+            ".",
+            "·",
+            "转",
+            "路",
+            "号",
+            "栋",
+            "单元",
+            "室",
+            "小区",
+            "湘",
+            "我叫",
+            "本人",
+            "联系人：",
+            "先生",
+            "女士",
+            "张",
+            "欧阳",
+            "，",
+            "😀",
+            "é",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut total_len = 0;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..next() % 24 {
+                text.push_str(FRAGMENTS[(next() % FRAGMENTS.len() as u64) as usize]);
+            }
+            total_len += text.len();
+            let findings = detect(&text);
+            for pair in findings.windows(2) {
+                assert!(pair[0].span.end <= pair[1].span.start, "{text:?}");
+            }
+            for finding in &findings {
+                assert!(text.is_char_boundary(finding.span.start), "{text:?}");
+                assert!(text.is_char_boundary(finding.span.end), "{text:?}");
+                assert!(finding.span.start < finding.span.end, "{text:?}");
+            }
+            let policy = MaskPolicy::default()
+                .with_style(PiiKind::Address, MaskStyle::Partial)
+                .with_style(PiiKind::PersonName, MaskStyle::Partial);
+            mask(&text, &findings, &policy);
+        }
+        assert!(
+            total_len > 100_000,
+            "the generator produced too little text"
+        );
+    }
+
+    #[test]
     fn spans_are_char_boundaries() {
         let text = "您好我叫李娜电话13912345678住在岳麓区枫林三路88号3栋2单元502室";
         for finding in detect(text) {

@@ -1,6 +1,6 @@
 //! Personal names that their context introduces.
 //!
-//! A Chinese name is only reported when a phrase before or after it says it is one, and when
+//! A Chinese name is only reported when a phrase before or after it introduces it, and when
 //! it starts with a common surname:
 //! - 我叫, 名叫 or 名字叫, then the name;
 //! - 姓名, 联系人, 申请人, 投诉人, 举报人, 反映人, 当事人 or 负责人, an optional `：`, then the
@@ -137,7 +137,7 @@ fn ends_with_title(name: &[(usize, char)], surname_len: usize) -> bool {
     name.len() > surname_len && name.last().is_some_and(|&(_, c)| TITLE_ENDINGS.contains(c))
 }
 
-/// What may follow a name that comes after its context phrase.
+/// The rule for the character after a name that follows its context phrase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Strictness {
     /// Punctuation, a space or the end of the text.
