@@ -1,8 +1,9 @@
 //! Chinese text handling for CityAI.
 //!
-//! For now this is normalisation of imported and submitted text; word segmentation and
-//! personal-data detection belong here too.
+//! Normalisation of imported and submitted text, and detection and masking of personal data
+//! ([`pii`]). Word segmentation belongs here too.
 
 mod normalize;
+pub mod pii;
 
 pub use normalize::normalize;
