@@ -199,3 +199,35 @@ pub(crate) async fn get_request(
     let id = path_id(id)?;
     visible_request(&state, &principal, id).await.map(Json)
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct UnmaskQuery {
+    /// Why the caller needs the original text, such as `callback`; kept in the audit trail.
+    #[serde(default)]
+    purpose: String,
+}
+
+/// Returns a request's original text with personal data unmasked, and audits the view.
+pub(crate) async fn get_unmasked(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    id: Result<Path<i64>, PathRejection>,
+    query: Result<Query<UnmaskQuery>, QueryRejection>,
+) -> Result<Json<cityai_store::UnmaskedText>, ApiError> {
+    let id = path_id(id)?;
+    let Query(query) = query.map_err(|rejection| ApiError::BadRequest {
+        code: "invalid_query",
+        message: format!("invalid query string: {}", rejection.body_text()),
+    })?;
+    visible_request(&state, &principal, id).await?;
+    let purpose: String = query.purpose.trim().chars().take(200).collect();
+    state
+        .store
+        .request_unmasked(id, &principal.actor(), &purpose)
+        .await
+        .map(Json)
+        .map_err(|err| match err {
+            StoreError::RequestNotFound(_) => ApiError::NotFound,
+            other => ApiError::Internal(other),
+        })
+}

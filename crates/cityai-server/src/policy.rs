@@ -59,6 +59,9 @@ const STAFF_READ: &[Role] = &[
 /// Staff who confirm or correct routing. Handlers only for their own department.
 const ROUTING_STAFF: &[Role] = &[Role::Operator, Role::Handler, Role::Reviewer];
 
+/// Staff who may see a request's personal data unmasked; every such view is audited.
+const UNMASK: &[Role] = &[Role::Operator, Role::Handler];
+
 const AUDIT_READ: &[Role] = &[Role::Auditor, Role::Admin];
 
 const fn row(verb: Verb, path: &'static str, access: Access) -> RoutePolicy {
@@ -81,6 +84,11 @@ pub const ROUTES: &[RoutePolicy] = &[
         Verb::Get,
         "/api/v1/requests/{id}",
         Access::Roles(STAFF_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/requests/{id}/unmasked",
+        Access::Roles(UNMASK),
     ),
     row(
         Verb::Post,

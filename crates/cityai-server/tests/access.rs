@@ -51,19 +51,22 @@ async fn test_app() -> TestApp {
         )
         .await
         .unwrap();
-    let rows: Vec<ImportRow> = [("城乡建设", "小区路灯坏了"), ("交通运输", "公交站牌缺失")]
-        .iter()
-        .enumerate()
-        .map(|(i, (category, body))| {
-            let mut request = NewRequest::new(Channel::Web, *body);
-            request.external_id = Some(format!("A{i}"));
-            request.category = Some(CategoryPath::parse(category).unwrap());
-            ImportRow {
-                row: i + 2,
-                request,
-            }
-        })
-        .collect();
+    let rows: Vec<ImportRow> = [
+        ("城乡建设", "小区路灯坏了，我叫张建国，电话13912345678"),
+        ("交通运输", "公交站牌缺失"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (category, body))| {
+        let mut request = NewRequest::new(Channel::Web, *body);
+        request.external_id = Some(format!("A{i}"));
+        request.category = Some(CategoryPath::parse(category).unwrap());
+        ImportRow {
+            row: i + 2,
+            request,
+        }
+    })
+    .collect();
     let file = ImportFile {
         file_name: "t.csv".into(),
         file_sha256: String::new(),
@@ -167,6 +170,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/me", "*"),
     ("GET", "/api/v1/requests", "ohrau"),
     ("GET", "/api/v1/requests/{id}", "ohrau"),
+    ("GET", "/api/v1/requests/{id}/unmasked", "oh"),
     ("POST", "/api/v1/requests/{id}/routing/confirm", "ohr"),
     ("POST", "/api/v1/requests/{id}/routing/correct", "ohr"),
     ("GET", "/api/v1/audit", "au"),
@@ -683,4 +687,64 @@ async fn api_keys_act_as_their_user() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn unmasked_views_limited_and_audited() {
+    let test = test_app().await;
+    for role in [Role::Reviewer, Role::Auditor, Role::Operator] {
+        let reply = send(
+            &test.app,
+            request_as(Some(role), "GET", "/api/v1/requests/1", ""),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(
+            !reply.body.contains("13912345678"),
+            "{role}: {}",
+            reply.body
+        );
+        assert!(!reply.body.contains("张建国"), "{role}: {}", reply.body);
+        assert!(reply.body.contains("139****5678"), "{role}: {}", reply.body);
+        let page = send(&test.app, request_as(Some(role), "GET", "/requests", "")).await;
+        assert!(!page.body.contains("13912345678"), "{role} console");
+    }
+    for role in [Role::Operator, Role::Handler] {
+        let reply = send(
+            &test.app,
+            request_as(
+                Some(role),
+                "GET",
+                "/api/v1/requests/1/unmasked?purpose=callback",
+                "",
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{role}: {}", reply.body);
+        let unmasked: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        assert!(unmasked["body"].as_str().unwrap().contains("13912345678"));
+        assert_eq!(
+            unmasked["personal_data"],
+            serde_json::json!(["mobile", "person_name"])
+        );
+        let events = test.store.audit_events(None, 1).await.unwrap();
+        assert_eq!(events[0].action, "request.view_unmasked");
+        assert_eq!(events[0].actor, format!("user:{role}"));
+        assert_eq!(events[0].target.as_deref(), Some("request:1"));
+        assert!(events[0].detail.contains("callback"));
+        assert!(!events[0].detail.contains("13912345678"));
+    }
+    // The handler works for housing, so the transport request stays hidden.
+    let reply = send(
+        &test.app,
+        request_as(
+            Some(Role::Handler),
+            "GET",
+            "/api/v1/requests/2/unmasked",
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(test.store.verify_audit().await.unwrap().is_intact());
 }

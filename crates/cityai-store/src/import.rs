@@ -12,6 +12,7 @@ use serde::Serialize;
 use sqlx::any::Any;
 use sqlx::{QueryBuilder, Row, Transaction};
 
+use crate::masking::{MaskedText, mask_request};
 use crate::taxonomy::DepartmentCache;
 use crate::{Result, Store};
 
@@ -301,11 +302,20 @@ pub(crate) async fn insert_chunk(
             "INSERT INTO requests (dedup_key, content_hash, source, external_id, channel, title, \
              body, submitted_at, received_at, updated_at, citizen_ref, place_text, latitude, \
              longitude, status, category_path, department_code, support_votes, objection_votes, \
-             import_batch_id, category_source) ",
+             import_batch_id, category_source, restricted_title, restricted_body, pii_kinds, \
+             pii_scanned) ",
         );
+        // Personal data is masked here, on the one path by which requests are stored.
+        let masked: Vec<MaskedText> = to_insert
+            .iter()
+            .map(|&index| {
+                let request = &chunk[index].request;
+                mask_request(request.title.as_deref(), &request.body)
+            })
+            .collect();
         insert.push_values(
-            to_insert.iter().zip(departments),
-            |mut values, (&index, department)| {
+            to_insert.iter().zip(departments).zip(masked),
+            |mut values, ((&index, department), masked)| {
                 let request = &chunk[index].request;
                 let (key, hash) = &keys[index];
                 values
@@ -319,8 +329,8 @@ pub(crate) async fn insert_chunk(
                             .map(|id| id.trim().to_owned()),
                     )
                     .push_bind(request.channel.as_str())
-                    .push_bind(request.title.clone())
-                    .push_bind(request.body.clone())
+                    .push_bind(masked.title)
+                    .push_bind(masked.body)
                     .push_bind(request.submitted_at.map(to_storage))
                     .push_bind(now_text.clone())
                     .push_bind(now_text.clone())
@@ -336,7 +346,11 @@ pub(crate) async fn insert_chunk(
                     .push_bind(request.support_votes)
                     .push_bind(request.objection_votes)
                     .push_bind(context.batch_id)
-                    .push_bind(request.category.as_ref().map(|_| "label"));
+                    .push_bind(request.category.as_ref().map(|_| "label"))
+                    .push_bind(masked.restricted_title)
+                    .push_bind(masked.restricted_body)
+                    .push_bind(masked.kinds)
+                    .push_bind(1i64);
             },
         );
         // ON CONFLICT still guards against a writer that stored the same key meanwhile.

@@ -10,6 +10,7 @@
 mod audit;
 mod error;
 mod import;
+mod masking;
 mod migrate;
 mod requests;
 mod routing;
@@ -27,6 +28,7 @@ pub use audit::{AuditEvent, AuditRecord, AuditVerification, BrokenLink, ChainBre
 pub use cityai_core::ImportRow;
 pub use error::StoreError;
 pub use import::{ImportFile, ImportResult, RowConflict};
+pub use masking::UnmaskedText;
 pub use migrate::{LATEST_VERSION, MIGRATIONS};
 pub use requests::{Page, RequestCounts, RequestFilter, RequestList};
 pub use routing::{
@@ -112,6 +114,9 @@ impl Store {
             .await?;
         let store = Store { pool, backend };
         migrate::run(&store.pool, version).await?;
+        if version >= masking::MASKING_VERSION {
+            store.mask_legacy_requests().await?;
+        }
         Ok(store)
     }
 

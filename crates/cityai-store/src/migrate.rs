@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "users_audit",
         sql: include_str!("../migrations/sqlite/0005_users_audit.sql"),
     },
+    Migration {
+        version: 6,
+        name: "restricted_text",
+        sql: include_str!("../migrations/sqlite/0006_restricted_text.sql"),
+    },
 ];
 
 /// The schema version this build writes.

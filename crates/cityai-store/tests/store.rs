@@ -637,3 +637,32 @@ async fn routing_never_overwrites_a_final_category() {
         .unwrap_err();
     assert!(err.to_string().contains("不存在的分类"), "{err}");
 }
+
+#[tokio::test]
+async fn upgrade_masks_requests_stored_before_masking() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url_in(dir.path());
+    let old = Store::open_at_version(&url, 5).await.unwrap();
+    old.close().await;
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query(
+            "INSERT INTO requests (dedup_key, content_hash, source, channel, title, body, \
+             received_at, updated_at, status) VALUES ('k1', 'h1', 'old', 'web', '路灯', \
+             '路灯坏了，电话13712345678', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', 'received')",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    }
+    let store = Store::open(&url).await.unwrap();
+    let request = store.request(1).await.unwrap().unwrap();
+    assert_eq!(request.body, "路灯坏了，电话137****5678");
+    let original = store.request_unmasked(1, "user:op", "test").await.unwrap();
+    assert_eq!(original.body, "路灯坏了，电话13712345678");
+    assert_eq!(original.personal_data, vec!["mobile".to_owned()]);
+    let events = store.audit_events(None, 1).await.unwrap();
+    assert_eq!(events[0].action, "request.view_unmasked");
+}

@@ -107,6 +107,22 @@ pub enum Command {
     /// Check and read the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Find personal data in text.
+    #[command(subcommand)]
+    Pii(PiiCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PiiCommand {
+    /// Report the personal data in a text or a UTF-8 file, with byte spans, and print the
+    /// masked text. The values found are never printed.
+    Scan {
+        /// The text to scan, or the path of a file to scan.
+        input: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

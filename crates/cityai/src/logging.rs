@@ -17,7 +17,8 @@ pub fn init(cli: &Cli) {
         | Command::Eval(_)
         | Command::User(_)
         | Command::Apikey(_)
-        | Command::Audit(_) => "warn",
+        | Command::Audit(_)
+        | Command::Pii(_) => "warn",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()

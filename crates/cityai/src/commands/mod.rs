@@ -3,6 +3,7 @@
 
 mod accounts;
 mod import;
+mod pii;
 mod routing;
 mod serve;
 
@@ -29,6 +30,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(command) => accounts::user(&cli.global, command).await,
         Command::Apikey(command) => accounts::api_key(&cli.global, command).await,
         Command::Audit(command) => accounts::audit(&cli.global, command).await,
+        Command::Pii(crate::cli::PiiCommand::Scan { input, json }) => {
+            pii::scan(&cli.global, &input, json)
+        }
     }
 }
 

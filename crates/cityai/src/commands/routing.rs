@@ -211,7 +211,8 @@ async fn route_text(global: &GlobalOptions, text: &str, json: bool) -> anyhow::R
     }
     let store = super::open_store(global).await?;
     let router = active_model(lang, &store).await?;
-    let routed = router.predict(None, text);
+    // The model learnt from masked text, and its evidence must not echo personal data.
+    let routed = router.predict(None, &cityai_text::pii::mask_text(text));
     let prediction = routed.first_level.clone();
     let categories = store.categories().await?;
     let departments = store.departments().await?;
@@ -295,9 +296,14 @@ pub async fn eval(global: &GlobalOptions, args: &EvalRoutingArgs) -> anyhow::Res
         .rows
         .iter()
         .filter_map(|row| {
+            // Masked like stored requests, so the model sees text as it was trained on.
             Some(LabelledText {
-                title: row.request.title.clone(),
-                body: row.request.body.clone(),
+                title: row
+                    .request
+                    .title
+                    .as_deref()
+                    .map(cityai_text::pii::mask_text),
+                body: cityai_text::pii::mask_text(&row.request.body),
                 label: row.request.category.as_ref()?.top().to_string(),
             })
         })
