@@ -4,6 +4,11 @@
 //! informal citizen messages, so the router reads character 1- to 3-grams. Each n-gram is
 //! packed losslessly into a `u64` (21 bits per Unicode scalar value), so the vocabulary needs
 //! no strings and evidence can be turned back into text.
+//!
+//! A request's title states its subject in a few words, so the n-grams of the title count
+//! twice: once in the whole text and once more as title features of their own, marked by the
+//! top bit of the key, which no n-gram uses. The model thus learns separate weights for the
+//! words of the title.
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -51,16 +56,28 @@ impl SparseVector {
 /// exports that keep them give the same features.
 pub fn prepare_text(title: Option<&str>, body: &str) -> Vec<char> {
     let mut text = String::new();
-    if let Some(title) = title.filter(|t| !t.trim().is_empty()) {
+    if let Some(title) = non_blank(title) {
         text.push_str(title);
         text.push('。');
     }
     text.push_str(body);
-    cityai_text::normalize(&text)
+    clean(&text)
+}
+
+fn non_blank(title: Option<&str>) -> Option<&str> {
+    title.filter(|t| !t.trim().is_empty())
+}
+
+fn clean(text: &str) -> Vec<char> {
+    cityai_text::normalize(text)
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '*')
         .collect()
 }
+
+/// Marks the key of an n-gram counted from the title alone. Keys of characters use the low
+/// 63 bits only.
+pub const TITLE_FLAG: u64 = 1 << 63;
 
 /// Packs an n-gram of one to three characters into a key, 21 bits a character.
 ///
@@ -71,7 +88,7 @@ fn pack(gram: &[char]) -> u64 {
         .fold(0u64, |key, &c| (key << 21) | u64::from(u32::from(c)))
 }
 
-/// Unpacks a key made by [`pack`] into its characters.
+/// Unpacks a key made by [`pack`] into its characters; the title flag is ignored.
 pub fn unpack(key: u64) -> String {
     (0..MAX_NGRAM)
         .rev()
@@ -92,6 +109,23 @@ impl NgramCounts {
         for n in 1..=MAX_NGRAM {
             keys.extend(text.windows(n).map(pack));
         }
+        Self::from_keys(keys)
+    }
+
+    /// Counts the n-grams of a request: the 1- to 3-grams of [`prepare_text`], and those of
+    /// the title alone, marked with [`TITLE_FLAG`].
+    pub fn of_request(title: Option<&str>, body: &str) -> Self {
+        let text = prepare_text(title, body);
+        let title = non_blank(title).map(clean).unwrap_or_default();
+        let mut keys: Vec<u64> = Vec::with_capacity((text.len() + title.len()) * MAX_NGRAM);
+        for n in 1..=MAX_NGRAM {
+            keys.extend(text.windows(n).map(pack));
+            keys.extend(title.windows(n).map(|gram| pack(gram) | TITLE_FLAG));
+        }
+        Self::from_keys(keys)
+    }
+
+    fn from_keys(mut keys: Vec<u64>) -> Self {
         keys.sort_unstable();
         let mut counts: Vec<(u64, u32)> = Vec::with_capacity(keys.len());
         for key in keys {
@@ -169,6 +203,12 @@ impl Vectorizer {
         self.transform_counts(&NgramCounts::of(text))
     }
 
+    /// Returns the TF-IDF vector of a request, title features included, as
+    /// [`NgramCounts::of_request`] counts them.
+    pub fn transform_request(&self, title: Option<&str>, body: &str) -> SparseVector {
+        self.transform_counts(&NgramCounts::of_request(title, body))
+    }
+
     /// Returns the TF-IDF vector of already counted n-grams, as [`Vectorizer::transform`].
     pub fn transform_counts(&self, counts: &NgramCounts) -> SparseVector {
         let mut entries: Vec<(u32, f32)> = counts
@@ -189,7 +229,18 @@ impl Vectorizer {
         }
     }
 
-    /// Returns the n-gram text of a feature.
+    /// Returns the index of the first title feature, or the number of features when there
+    /// is none. Title keys sort after all others.
+    pub(crate) fn title_start(&self) -> u32 {
+        self.keys.partition_point(|&key| key & TITLE_FLAG == 0) as u32
+    }
+
+    /// Returns the feature index of an n-gram key, if the vocabulary has it.
+    pub(crate) fn index_of(&self, key: u64) -> Option<u32> {
+        self.index.get(&key).copied()
+    }
+
+    /// Returns the n-gram text of a feature; a title feature reads as its n-gram.
     pub fn feature_text(&self, index: u32) -> String {
         unpack(self.keys[index as usize])
     }
@@ -205,6 +256,29 @@ mod tests {
             let chars: Vec<char> = gram.chars().collect();
             assert_eq!(unpack(pack(&chars)), gram);
         }
+    }
+
+    #[test]
+    fn title_ngrams_get_their_own_keys() {
+        let counts = NgramCounts::of_request(Some("路灯"), "不亮");
+        let titled: Vec<String> = counts
+            .0
+            .iter()
+            .filter(|&&(key, _)| key & TITLE_FLAG != 0)
+            .map(|&(key, _)| unpack(key))
+            .collect();
+        assert_eq!(titled.len(), 3, "{titled:?}");
+        for gram in ["路", "灯", "路灯"] {
+            assert!(titled.iter().any(|t| t == gram), "{titled:?}");
+        }
+        // The whole text still contains the title's n-grams, without the flag.
+        assert!(counts.0.iter().any(|&(key, _)| key == pack(&['路', '灯'])));
+        let untitled = NgramCounts::of_request(Some("  "), "路灯不亮");
+        assert!(untitled.0.iter().all(|&(key, _)| key & TITLE_FLAG == 0));
+        assert_eq!(
+            untitled.0,
+            NgramCounts::of(&prepare_text(None, "路灯不亮")).0
+        );
     }
 
     #[test]
