@@ -10,6 +10,7 @@
 mod audit;
 mod error;
 mod import;
+mod knowledge;
 mod masking;
 mod migrate;
 mod requests;
@@ -28,6 +29,7 @@ pub use audit::{AuditEvent, AuditRecord, AuditVerification, BrokenLink, ChainBre
 pub use cityai_core::ImportRow;
 pub use error::StoreError;
 pub use import::{ImportFile, ImportResult, RowConflict};
+pub use knowledge::{KnowledgeImportResult, NewChunk, NewKnowledgeSource, StoredChunk};
 pub use masking::UnmaskedText;
 pub use migrate::{LATEST_VERSION, MIGRATIONS};
 pub use requests::{Page, RequestCounts, RequestFilter, RequestList};

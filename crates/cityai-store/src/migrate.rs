@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "restricted_text",
         sql: include_str!("../migrations/sqlite/0006_restricted_text.sql"),
     },
+    Migration {
+        version: 7,
+        name: "knowledge",
+        sql: include_str!("../migrations/sqlite/0007_knowledge.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -666,3 +666,72 @@ async fn upgrade_masks_requests_stored_before_masking() {
     let events = store.audit_events(None, 1).await.unwrap();
     assert_eq!(events[0].action, "request.view_unmasked");
 }
+
+fn knowledge_source(id: &str, hash: &str, texts: &[&str]) -> cityai_store::NewKnowledgeSource {
+    cityai_store::NewKnowledgeSource {
+        collection: "faq.csv".into(),
+        external_id: id.into(),
+        kind: "reply".into(),
+        title: Some("办证".into()),
+        department: Some("公安局".into()),
+        status: None,
+        valid_from: None,
+        valid_until: None,
+        classification: "general".into(),
+        content_hash: hash.into(),
+        chunks: texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| cityai_store::NewChunk {
+                position: i as i64,
+                heading: None,
+                text: (*text).into(),
+                start_char: 0,
+                end_char: text.chars().count() as i64,
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn knowledge_reimport_updates_instead_of_duplicating() {
+    let (_dir, store) = fresh_store().await;
+    let first = store
+        .upsert_knowledge_sources(
+            &[
+                knowledge_source(
+                    "a",
+                    "h1",
+                    &["尊敬的市民，请致电13812345678咨询。", "第二段"],
+                ),
+                knowledge_source("b", "h2", &["护照办理流程"]),
+            ],
+            "test",
+        )
+        .await
+        .unwrap();
+    assert_eq!((first.added, first.updated, first.unchanged), (2, 0, 0));
+    let again = store
+        .upsert_knowledge_sources(
+            &[
+                knowledge_source(
+                    "a",
+                    "h1",
+                    &["尊敬的市民，请致电13812345678咨询。", "第二段"],
+                ),
+                knowledge_source("b", "h3", &["护照办理流程已更新"]),
+            ],
+            "test",
+        )
+        .await
+        .unwrap();
+    assert_eq!((again.added, again.updated, again.unchanged), (0, 1, 1));
+    assert_eq!(store.knowledge_counts().await.unwrap(), (2, 3));
+    let chunks = store.knowledge_chunks().await.unwrap();
+    assert_eq!(chunks[2].text, "护照办理流程已更新");
+    assert!(
+        chunks[0].text.contains("138****5678"),
+        "replies are masked: {}",
+        chunks[0].text
+    );
+}
