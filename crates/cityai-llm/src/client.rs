@@ -85,6 +85,27 @@ pub struct ChatRequest {
     pub max_tokens: Option<u32>,
 }
 
+impl ChatRequest {
+    /// Checks what the server would reject or misread, before anything is sent.
+    fn validate(&self) -> Result<(), LlmError> {
+        let invalid = |reason: String| Err(LlmError::InvalidRequest { reason });
+
+        if self.messages.is_empty() {
+            return invalid("it has no messages; add at least one user message".to_string());
+        }
+        let out_of_range = |t: &f32| !(0.0..=2.0).contains(t);
+        if let Some(temperature) = self.temperature.filter(out_of_range) {
+            return invalid(format!(
+                "temperature {temperature} is outside 0 to 2, the range of the OpenAI API"
+            ));
+        }
+        if self.max_tokens == Some(0) {
+            return invalid("max_tokens is 0; leave it unset or allow at least 1".to_string());
+        }
+        Ok(())
+    }
+}
+
 impl From<Vec<ChatMessage>> for ChatRequest {
     fn from(messages: Vec<ChatMessage>) -> Self {
         ChatRequest {
@@ -286,6 +307,7 @@ impl LlmClient {
         stream: bool,
         on_delta: &mut (dyn FnMut(&str) + Send),
     ) -> Result<ChatCompletion, LlmError> {
+        request.validate()?;
         let body = serde_json::to_vec(&CompletionRequest {
             model: &self.config.model,
             messages: &request.messages,
@@ -293,9 +315,11 @@ impl LlmClient {
             temperature: request.temperature,
             max_tokens: request.max_tokens,
         })
-        .map_err(|err| LlmError::MalformedJson {
-            what: "the request",
-            detail: wire::describe_json_error(&err),
+        .map_err(|err| LlmError::InvalidRequest {
+            reason: format!(
+                "it cannot be written as JSON ({})",
+                wire::describe_json_error(&err)
+            ),
         })?;
         let prompt_chars: usize = request
             .messages

@@ -21,7 +21,7 @@ pub enum LlmError {
     ClientBuild(#[source] reqwest::Error),
 
     #[error(
-        "could not connect to the LLM server at {url} (attempts: {attempts}): check that the \
+        "connection to the LLM server at {url} failed (attempts: {attempts}): check that the \
          serving engine is running and that base_url points at it"
     )]
     Connect {
@@ -51,6 +51,9 @@ pub enum LlmError {
         retry_after: Option<Duration>,
         attempts: u32,
     },
+
+    #[error("invalid chat request: {reason}")]
+    InvalidRequest { reason: String },
 
     #[error("the request to the LLM server failed: {0}")]
     Transport(#[source] reqwest::Error),

@@ -168,6 +168,26 @@ async fn stream_accepts_plain_json_answer() {
 }
 
 #[tokio::test]
+async fn invalid_request_is_not_sent() {
+    let (server, client) = start(vec![StubResponse::completion("好")]).await;
+    let no_messages = ChatRequest::from(Vec::new());
+    let mut nan_temperature = request();
+    nan_temperature.temperature = Some(f32::NAN);
+    let mut zero_tokens = request();
+    zero_tokens.max_tokens = Some(0);
+    let requests = [no_messages, nan_temperature, zero_tokens];
+
+    for invalid in requests {
+        let result = client.chat(&invalid).await;
+        assert!(
+            matches!(result, Err(LlmError::InvalidRequest { .. })),
+            "{result:?}"
+        );
+    }
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
 async fn slow_response_times_out_without_retry() {
     let server = StubServer::start(vec![
         StubResponse::completion("迟到的回答").delayed(Duration::from_secs(3)),
