@@ -16,7 +16,7 @@ use crate::sse::SseDecoder;
 use crate::wire::{self, CompletionChunk, CompletionRequest, CompletionResponse, WireUsage};
 use crate::{LabelledText, LlmConfig, LlmError, TimeoutStage};
 
-/// The maximum size of an answer body, streamed or not. A chat answer is a few kilobytes, so
+/// The maximum size of an answer body, streamed or not. A chat answer is usually a few kilobytes, so
 /// more means a misconfigured server, and the limit bounds the memory it takes.
 const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 

@@ -239,6 +239,12 @@ mod tests {
         assert!(message.contains("rustls"), "{message}");
     }
 
+    #[cfg(feature = "rustls")]
+    #[test]
+    fn accepts_https_with_rustls_feature() {
+        assert!(config("https://10.0.0.5/v1").validate().is_ok());
+    }
+
     #[test]
     fn error_names_value_and_fix() {
         let message = config("10.0.0.5:8000/v1")

@@ -131,6 +131,10 @@ pub fn grounded_messages(
 /// `【1】` and the separators `，` and `、`. The refusal marker of either language counts as a
 /// refusal, whatever language was asked for.
 ///
+/// NOTE: any bracketed number counts as a citation, so an answer that writes a year as
+/// `[2024]` is rejected with [`LlmError::UnknownCitations`]; the prompt asks for brackets only
+/// around citations.
+///
 /// # Errors
 ///
 /// [`LlmError::UnknownCitations`] when the answer cites a number that no passage has, and
