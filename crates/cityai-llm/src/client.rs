@@ -234,7 +234,7 @@ impl LlmClient {
     /// [`LlmError::InvalidConfig`] for an invalid setting, and [`LlmError::ClientBuild`] when
     /// the HTTP client cannot be built (for example, without a TLS trust store).
     pub fn new(config: LlmConfig) -> Result<Self, LlmError> {
-        let base_url = config.validate()?;
+        let base_url = config.validated_base_url()?;
         let endpoint = chat_endpoint(&base_url)?;
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)

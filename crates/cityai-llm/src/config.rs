@@ -60,13 +60,18 @@ impl LlmConfig {
         }
     }
 
-    /// Checks every setting and returns the parsed API root.
+    /// Checks every setting, as [`LlmClient::new`](crate::LlmClient::new) does.
     ///
     /// # Errors
     ///
     /// [`LlmError::InvalidConfig`] naming the first invalid setting, its value (never the API
     /// key itself) and the fix.
-    pub fn validate(&self) -> Result<Url, LlmError> {
+    pub fn validate(&self) -> Result<(), LlmError> {
+        self.validated_base_url().map(|_| ())
+    }
+
+    /// Checks every setting and returns the parsed API root.
+    pub(crate) fn validated_base_url(&self) -> Result<Url, LlmError> {
         let base_url = parse_base_url(&self.base_url)?;
 
         if self.model.trim().is_empty() {
@@ -205,7 +210,7 @@ mod tests {
 
     #[test]
     fn accepts_http_api_root() {
-        let url = config("http://127.0.0.1:8000/v1").validate();
+        let url = config("http://127.0.0.1:8000/v1").validated_base_url();
         assert_eq!(
             url.ok().map(|u| u.to_string()).as_deref(),
             Some("http://127.0.0.1:8000/v1")
