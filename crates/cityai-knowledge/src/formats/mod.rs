@@ -1,0 +1,1 @@
+//! Parsers that turn files into structured [`crate::Block`]s.
