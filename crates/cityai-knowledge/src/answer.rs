@@ -4,7 +4,9 @@
 //! Coverage is the share of the query's word weight (BM25 IDF, see [`QueryWord::idf`]) found
 //! in the chosen sentences, from 0 to 1. A word counts as found when its folded text occurs
 //! in the folded sentence. Rare words weigh more, so a sentence that contains the query's
-//! specific terms covers more than one that repeats its common ones. Nothing here generates
+//! specific terms covers more than one that repeats its common ones. Interrogative words
+//! (多少, 如何, 哪些, 吗 and the like, see [`QUESTION_WORDS`]) do not count, because an
+//! answer states the information instead of repeating the question. Nothing here generates
 //! text: every sentence is quoted from a source.
 
 use std::collections::HashSet;
@@ -14,6 +16,32 @@ use serde::{Deserialize, Serialize};
 use crate::chunk::sentence_spans;
 use crate::fold::fold_text;
 use crate::index::{QueryWord, SearchResults};
+
+/// Interrogative and question-particle words, in Simplified Chinese, that coverage ignores.
+pub const QUESTION_WORDS: [&str; 22] = [
+    "多少",
+    "几",
+    "什么",
+    "怎么",
+    "怎么办",
+    "怎么样",
+    "怎样",
+    "如何",
+    "哪些",
+    "哪里",
+    "哪个",
+    "哪",
+    "为什么",
+    "为何",
+    "是否",
+    "能否",
+    "可否",
+    "吗",
+    "呢",
+    "请问",
+    "何",
+    "么",
+];
 
 /// Settings for [`build_answer`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -93,7 +121,14 @@ struct Candidate {
 /// [`AnswerParams::max_sentences`] are taken or no sentence adds anything.
 pub fn build_answer(results: &SearchResults, params: &AnswerParams) -> AnswerOutcome {
     let words = &results.query_words;
-    let total_weight: f32 = words.iter().map(|word| word.idf.max(0.0)).sum();
+    let weight = |word: &QueryWord| {
+        if QUESTION_WORDS.contains(&word.text.as_str()) {
+            0.0
+        } else {
+            word.idf.max(0.0)
+        }
+    };
+    let total_weight: f32 = words.iter().map(weight).sum();
     let no_answer = |best_coverage: f32| AnswerOutcome::NoAnswer {
         best_coverage,
         min_coverage: params.min_coverage,
@@ -111,7 +146,7 @@ pub fn build_answer(results: &SearchResults, params: &AnswerParams) -> AnswerOut
                 .word_indices
                 .iter()
                 .filter(|index| !covered.contains(index))
-                .map(|&index| words[index].idf.max(0.0))
+                .map(|&index| weight(&words[index]))
                 .sum()
         };
         // `candidates` is in hit and reading order, so the first maximum wins ties.
@@ -130,7 +165,7 @@ pub fn build_answer(results: &SearchResults, params: &AnswerParams) -> AnswerOut
         chosen.push(candidate);
     }
 
-    let covered_weight: f32 = covered.iter().map(|&index| words[index].idf.max(0.0)).sum();
+    let covered_weight: f32 = covered.iter().map(|&index| weight(&words[index])).sum();
     let coverage = covered_weight / total_weight;
     if chosen.is_empty() || coverage < params.min_coverage {
         return no_answer(coverage);

@@ -195,7 +195,8 @@ pub struct TermMatch {
 pub struct ScoreExplanation {
     /// Every matching term, highest contribution first.
     pub matches: Vec<TermMatch>,
-    /// The query words that matched neither the title nor the body as words.
+    /// The query words found in neither the title nor the body, as a word or as a run of
+    /// matching bigrams.
     pub unmatched_words: Vec<String>,
 }
 
@@ -751,14 +752,31 @@ fn explain(
     }
     matches.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
 
+    // A word counts as matched when it matched as a word, or when every one of its bigrams
+    // matched, because jieba may segment the same characters differently in the chunk.
     let matched_words: HashSet<&str> = matches
         .iter()
         .filter(|m| m.unit == TermUnit::Word)
         .map(|m| m.term.as_str())
         .collect();
+    let matched_bigrams: HashSet<&str> = matches
+        .iter()
+        .filter(|m| m.unit == TermUnit::CharBigram)
+        .map(|m| m.term.as_str())
+        .collect();
+    let is_matched = |word: &str| {
+        if matched_words.contains(word) {
+            return true;
+        }
+        let bigrams = bigrams_of_folded(word);
+        !bigrams.is_empty()
+            && bigrams
+                .iter()
+                .all(|bigram| matched_bigrams.contains(bigram.text.as_str()))
+    };
     let unmatched_words = words
         .iter()
-        .filter(|word| !matched_words.contains(String::as_str(word)))
+        .filter(|word| !is_matched(word))
         .cloned()
         .collect();
     Ok(ScoreExplanation {

@@ -51,7 +51,9 @@ mod source;
 
 use std::path::PathBuf;
 
-pub use answer::{AnswerOutcome, AnswerParams, AnswerSentence, ExtractiveAnswer, build_answer};
+pub use answer::{
+    AnswerOutcome, AnswerParams, AnswerSentence, ExtractiveAnswer, QUESTION_WORDS, build_answer,
+};
 pub use chunk::{Chunk, ChunkParams, chunk_document};
 pub use fold::{fold_char, fold_text};
 pub use index::{
