@@ -126,7 +126,7 @@ impl Default for ScoringParams {
     }
 }
 
-/// What to search for and how many hits to return.
+/// The filters and limits of a search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchOptions {
     /// The maximum number of chunks to return. Default 10.
@@ -182,7 +182,7 @@ pub enum TermUnit {
 pub struct TermMatch {
     /// The term as searched (folded to Simplified Chinese and lowercase).
     pub term: String,
-    /// Where it matched.
+    /// The field it matched in.
     pub field: MatchField,
     /// Whether it is a word or a character bigram.
     pub unit: TermUnit,
@@ -190,7 +190,8 @@ pub struct TermMatch {
     pub contribution: f32,
 }
 
-/// Why a hit scored what it did, as data for the user interface to phrase in its language.
+/// The per-term breakdown of a hit's score, as data for the user interface to phrase in
+/// its language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreExplanation {
     /// Every matching term, highest contribution first.

@@ -16,7 +16,7 @@ use quick_xml::events::{BytesStart, Event};
 use crate::KnowledgeError;
 use crate::source::{Block, BlockKind};
 
-/// What a paragraph style says about headings.
+/// The heading level a paragraph style sets, if any.
 #[derive(Debug, Default, Clone)]
 struct StyleInfo {
     heading_level: Option<u8>,

@@ -2,8 +2,8 @@
 //!
 //! This is a tolerant scanner, not a full HTML5 parser: it reads tags and text in order,
 //! skips comments and the content of `script`, `style`, `noscript`, `template` and `head`,
-//! and decodes character references with the HTML5 entity table. Malformed markup never
-//! fails the parse. Inline tags (`a`, `span`, `b`) leave their text in the surrounding block,
+//! and decodes character references with the HTML5 entity table. There is no error case:
+//! malformed markup is read as text or skipped. Inline tags (`a`, `span`, `b`) leave their text in the surrounding block,
 //! and `br` becomes a line break. Whitespace collapses to one space, or to nothing between
 //! two CJK characters.
 
