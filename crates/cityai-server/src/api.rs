@@ -202,7 +202,8 @@ pub(crate) async fn get_request(
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct UnmaskQuery {
-    /// Why the caller needs the original text, such as `callback`; kept in the audit trail.
+    /// The reason the caller needs the original text, such as `callback`; required and kept
+    /// in the audit trail.
     #[serde(default)]
     purpose: String,
 }
@@ -219,8 +220,16 @@ pub(crate) async fn get_unmasked(
         code: "invalid_query",
         message: format!("invalid query string: {}", rejection.body_text()),
     })?;
-    visible_request(&state, &principal, id).await?;
     let purpose: String = query.purpose.trim().chars().take(200).collect();
+    if purpose.is_empty() {
+        return Err(ApiError::BadRequest {
+            code: "missing_purpose",
+            message: "missing purpose: say why you need the personal data, such as \
+                      ?purpose=callback; it is kept in the audit trail"
+                .to_owned(),
+        });
+    }
+    visible_request(&state, &principal, id).await?;
     state
         .store
         .request_unmasked(id, &principal.actor(), &purpose)

@@ -205,22 +205,33 @@ pub(crate) async fn authorize(
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned())
     else {
-        return forbidden(&state, request.headers(), request.uri().path());
+        return forbidden(
+            &state,
+            request.headers(),
+            request.uri().query(),
+            request.uri().path(),
+        );
     };
     let Some(access) = policy::lookup(request.method(), &pattern) else {
         tracing::warn!(route = %pattern, method = %request.method(), "route has no access rule; denied");
-        return forbidden(&state, request.headers(), &pattern);
+        return forbidden(&state, request.headers(), request.uri().query(), &pattern);
     };
     let principal = match resolve(&state, request.headers()).await {
         Ok(principal) => principal,
         Err(response) => return response,
     };
     if !access.admits(principal.as_ref().map(Principal::role)) {
-        return if principal.is_none() {
-            unauthenticated(&state, &request)
-        } else {
-            forbidden(&state, request.headers(), &pattern)
+        let Some(principal) = principal else {
+            return unauthenticated(&state, &request);
         };
+        // Auditors review who tried to reach what they may not, such as unmasked data.
+        let event = cityai_store::AuditEvent::new(principal.actor(), "access.denied")
+            .target(format!("route:{} {pattern}", request.method()))
+            .detail(json!({"role": principal.role()}));
+        if let Err(err) = state.store.audit(&event).await {
+            tracing::error!(error = %err, "cannot record a denied access");
+        }
+        return forbidden(&state, request.headers(), request.uri().query(), &pattern);
     }
     let mut request = request;
     let changes_state = !matches!(
@@ -346,7 +357,7 @@ fn unauthenticated(state: &AppState, request: &Request) -> Response {
     response
 }
 
-fn forbidden(state: &AppState, headers: &HeaderMap, path: &str) -> Response {
+fn forbidden(state: &AppState, headers: &HeaderMap, query: Option<&str>, path: &str) -> Response {
     if is_api(path) {
         return json_error(
             StatusCode::FORBIDDEN,
@@ -354,7 +365,8 @@ fn forbidden(state: &AppState, headers: &HeaderMap, path: &str) -> Response {
             "your role may not use this route; ask an administrator if you need it",
         );
     }
-    let (lang, _) = negotiate(None, headers, state.default_lang);
+    let query_lang = query.and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")));
+    let (lang, _) = negotiate(query_lang, headers, state.default_lang);
     let content = html! { p.error role="alert" { (t(lang, "auth.forbidden")) } };
     (
         StatusCode::FORBIDDEN,
@@ -416,17 +428,23 @@ pub struct LoginLimiter {
 impl LoginLimiter {
     /// The window over which failures count.
     pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-    /// Failures allowed per user name in the window.
+    /// Failures allowed per user name from one client address in the window.
     pub const PER_USER: usize = 5;
     /// Failures allowed per client address in the window, across user names.
     pub const PER_ADDRESS: usize = 20;
+    /// Failures allowed per user name from all addresses together in the window. It is
+    /// higher than [`Self::PER_USER`], so that someone guessing from one address cannot lock
+    /// the user out everywhere, while guessing from many addresses is still slowed down.
+    pub const PER_USER_ALL_ADDRESSES: usize = 50;
     /// Keys kept before old ones are dropped, to bound memory under a flood of names.
     const MAX_KEYS: usize = 10_000;
 
-    fn keys(username: &str, address: &str) -> [(String, usize); 2] {
+    fn keys(username: &str, address: &str) -> [(String, usize); 3] {
+        let user = username.to_lowercase();
         [
-            (format!("user:{}", username.to_lowercase()), Self::PER_USER),
+            (format!("user-addr:{user}@{address}"), Self::PER_USER),
             (format!("addr:{address}"), Self::PER_ADDRESS),
+            (format!("user:{user}"), Self::PER_USER_ALL_ADDRESSES),
         ]
     }
 
@@ -471,10 +489,10 @@ impl LoginLimiter {
         }
     }
 
-    /// Forgets the user name's failures after a successful login.
-    pub fn clear(&self, username: &str) {
+    /// Forgets the failures of this user name from this address after a successful login.
+    pub fn clear(&self, username: &str, address: &str) {
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        failures.remove(&format!("user:{}", username.to_lowercase()));
+        failures.remove(&format!("user-addr:{}@{address}", username.to_lowercase()));
     }
 }
 
@@ -489,10 +507,21 @@ mod tests {
             assert!(limiter.retry_after("Wang", "10.0.0.1").is_none());
             limiter.record_failure("Wang", "10.0.0.1");
         }
-        assert!(limiter.retry_after("wang", "10.0.0.2").is_some());
-        assert!(limiter.retry_after("li", "10.0.0.2").is_none());
-        limiter.clear("WANG");
+        assert!(limiter.retry_after("wang", "10.0.0.1").is_some());
+        // The same user signs in from another address, and others from this one.
         assert!(limiter.retry_after("wang", "10.0.0.2").is_none());
+        assert!(limiter.retry_after("li", "10.0.0.1").is_none());
+        limiter.clear("WANG", "10.0.0.1");
+        assert!(limiter.retry_after("wang", "10.0.0.1").is_none());
+    }
+
+    #[test]
+    fn limiter_blocks_a_name_guessed_from_many_addresses() {
+        let limiter = LoginLimiter::default();
+        for i in 0..LoginLimiter::PER_USER_ALL_ADDRESSES {
+            limiter.record_failure("zhao", &format!("10.1.{}.{}", i / 200, i % 200));
+        }
+        assert!(limiter.retry_after("zhao", "10.9.9.9").is_some());
     }
 
     #[test]

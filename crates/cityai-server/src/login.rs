@@ -114,7 +114,11 @@ pub(crate) async fn login(State(state): State<AppState>, request: Request) -> Re
     let username = form.username.trim();
 
     if let Some(wait) = state.limiter.retry_after(username, &address) {
-        if let Err(err) = state.store.record_failed_login(username, true).await {
+        if let Err(err) = state
+            .store
+            .record_failed_login(username, &address, true)
+            .await
+        {
             tracing::error!(error = %err, "cannot record a failed login");
         }
         let minutes = wait.as_secs().div_ceil(60).max(1);
@@ -140,7 +144,11 @@ pub(crate) async fn login(State(state): State<AppState>, request: Request) -> Re
     };
     let Some(user) = user else {
         state.limiter.record_failure(username, &address);
-        if let Err(err) = state.store.record_failed_login(username, false).await {
+        if let Err(err) = state
+            .store
+            .record_failed_login(username, &address, false)
+            .await
+        {
             tracing::error!(error = %err, "cannot record a failed login");
         }
         tracing::info!("login failed");
@@ -148,7 +156,7 @@ pub(crate) async fn login(State(state): State<AppState>, request: Request) -> Re
         return (StatusCode::UNAUTHORIZED, body).into_response();
     };
 
-    state.limiter.clear(username);
+    state.limiter.clear(username, &address);
     let token = random_token();
     let expires_at = chrono::Utc::now() + SESSION_LIFETIME;
     if let Err(err) = state

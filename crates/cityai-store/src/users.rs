@@ -333,16 +333,21 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed login without the password that was tried.
+    /// Records a failed login and the client address, without the password that was tried.
     ///
     /// # Errors
     ///
     /// [`StoreError::Database`] when the write fails.
-    pub async fn record_failed_login(&self, username: &str, limited: bool) -> Result<()> {
+    pub async fn record_failed_login(
+        &self,
+        username: &str,
+        address: &str,
+        limited: bool,
+    ) -> Result<()> {
         self.audit(
             &AuditEvent::new("anonymous", "session.login_failed")
                 .target(format!("user:{username}"))
-                .detail(json!({"rate_limited": limited})),
+                .detail(json!({"rate_limited": limited, "address": address})),
         )
         .await?;
         Ok(())

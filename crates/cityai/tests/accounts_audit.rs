@@ -80,7 +80,7 @@ fn user_and_key_commands() {
             "nowhere",
         ],
     );
-    assert!(String::from_utf8_lossy(&output.stderr).contains("\"nowhere\""));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nowhere is not registered"));
 
     let output = run(data, &["user", "add", "zhao.admin", "--role", "auditor"]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));

@@ -69,7 +69,17 @@ fn val_attribute(element: &BytesStart<'_>) -> Option<String> {
         .attributes()
         .flatten()
         .find(|attribute| attribute.key.as_ref() == b"w:val")
-        .and_then(|attribute| attribute.unescape_value().ok())
+        .and_then(|attribute| attribute_value(&attribute))
+}
+
+/// Returns an attribute's value with XML escapes resolved.
+///
+/// The value is decoded here rather than with `Attribute::unescape_value`, which quick-xml
+/// leaves out when another crate in the build enables its `encoding` feature.
+fn attribute_value(attribute: &quick_xml::events::attributes::Attribute<'_>) -> Option<String> {
+    let raw = std::str::from_utf8(&attribute.value).ok()?;
+    quick_xml::escape::unescape(raw)
+        .ok()
         .map(|value| value.into_owned())
 }
 
@@ -107,8 +117,7 @@ fn read_styles(xml: &str) -> Result<HashMap<String, StyleInfo>, KnowledgeError> 
                         .attributes()
                         .flatten()
                         .find(|attribute| attribute.key.as_ref() == b"w:styleId")
-                        .and_then(|attribute| attribute.unescape_value().ok())
-                        .map(|value| value.into_owned())
+                        .and_then(|attribute| attribute_value(&attribute))
                         .unwrap_or_default();
                     let info = StyleInfo {
                         heading_level: heading_level_of_name(&id),

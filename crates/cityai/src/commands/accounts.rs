@@ -29,6 +29,74 @@ pub fn cli_actor() -> String {
     }
 }
 
+/// Turns account errors into messages in the user's language that name the value and the
+/// fix; other errors pass through.
+async fn localize(
+    err: impl Into<cityai_services::ServiceError>,
+    store: &cityai_store::Store,
+    lang: cityai_core::Lang,
+) -> anyhow::Error {
+    use cityai_services::ServiceError;
+    use cityai_services::auth::CredentialError;
+    use cityai_store::StoreError;
+
+    let message = match err.into() {
+        ServiceError::Store(StoreError::UserExists(user)) => {
+            tf(lang, "user.error.exists", &[("user", &user)])
+        }
+        ServiceError::Store(StoreError::UserNotFound(user)) => {
+            tf(lang, "user.error.not_found", &[("user", &user)])
+        }
+        ServiceError::Store(StoreError::DepartmentRequired(role)) => {
+            if role == cityai_core::Role::Handler {
+                t(lang, "user.error.department_required").to_owned()
+            } else {
+                tf(
+                    lang,
+                    "user.error.department_not_allowed",
+                    &[("role", &role)],
+                )
+            }
+        }
+        ServiceError::Store(StoreError::UnknownDepartment(code)) => {
+            let codes = store
+                .departments()
+                .await
+                .map(|departments| {
+                    departments
+                        .iter()
+                        .map(|d| format!("{} ({})", d.code, d.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            let codes = if codes.is_empty() {
+                t(lang, "user.error.no_departments").to_owned()
+            } else {
+                codes
+            };
+            tf(
+                lang,
+                "user.error.unknown_department",
+                &[("code", &code), ("codes", &codes)],
+            )
+        }
+        ServiceError::Store(StoreError::ApiKeyNotFound(prefix)) => {
+            tf(lang, "apikey.error.not_found", &[("prefix", &prefix)])
+        }
+        ServiceError::Credential(CredentialError::PasswordTooShort { length }) => tf(
+            lang,
+            "user.error.password_too_short",
+            &[("length", &length), ("min", &auth::MIN_PASSWORD_CHARS)],
+        ),
+        ServiceError::Credential(CredentialError::InvalidUsername(user)) => {
+            tf(lang, "user.error.invalid_username", &[("user", &user)])
+        }
+        other => return anyhow::Error::new(other),
+    };
+    anyhow::anyhow!(message)
+}
+
 fn read_password_line() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()
@@ -51,7 +119,7 @@ pub async fn user(global: &GlobalOptions, command: UserCommand) -> anyhow::Resul
             json,
         } => {
             let password = password_stdin.then(read_password_line).transpose()?;
-            let added = auth::add_user(
+            let added = match auth::add_user(
                 &store,
                 &username,
                 role,
@@ -59,7 +127,11 @@ pub async fn user(global: &GlobalOptions, command: UserCommand) -> anyhow::Resul
                 password,
                 &actor,
             )
-            .await?;
+            .await
+            {
+                Ok(added) => added,
+                Err(err) => return Err(localize(err, &store, lang).await),
+            };
             if json {
                 output::json(&json!({
                     "user": added.user,
@@ -88,7 +160,10 @@ pub async fn user(global: &GlobalOptions, command: UserCommand) -> anyhow::Resul
             password_stdin,
         } => {
             let password = password_stdin.then(read_password_line).transpose()?;
-            let generated = auth::change_password(&store, &username, password, &actor).await?;
+            let generated = match auth::change_password(&store, &username, password, &actor).await {
+                Ok(generated) => generated,
+                Err(err) => return Err(localize(err, &store, lang).await),
+            };
             output::line(&tf(lang, "user.password_changed", &[("user", &username)]));
             if let Some(password) = generated {
                 output::line(&tf(
@@ -99,11 +174,15 @@ pub async fn user(global: &GlobalOptions, command: UserCommand) -> anyhow::Resul
             }
         }
         UserCommand::Disable { username } => {
-            store.set_user_disabled(&username, true, &actor).await?;
+            if let Err(err) = store.set_user_disabled(&username, true, &actor).await {
+                return Err(localize(err, &store, lang).await);
+            }
             output::line(&tf(lang, "user.disabled", &[("user", &username)]));
         }
         UserCommand::Enable { username } => {
-            store.set_user_disabled(&username, false, &actor).await?;
+            if let Err(err) = store.set_user_disabled(&username, false, &actor).await {
+                return Err(localize(err, &store, lang).await);
+            }
             output::line(&tf(lang, "user.enabled", &[("user", &username)]));
         }
         UserCommand::List { json } => {
@@ -143,7 +222,10 @@ pub async fn api_key(global: &GlobalOptions, command: ApiKeyCommand) -> anyhow::
             label,
             json,
         } => {
-            let key = auth::create_api_key(&store, &username, &label, &cli_actor()).await?;
+            let key = match auth::create_api_key(&store, &username, &label, &cli_actor()).await {
+                Ok(key) => key,
+                Err(err) => return Err(localize(err, &store, lang).await),
+            };
             if json {
                 output::json(&json!({"key": key.key, "prefix": key.prefix, "user": username}))?;
             } else {
@@ -156,7 +238,9 @@ pub async fn api_key(global: &GlobalOptions, command: ApiKeyCommand) -> anyhow::
             }
         }
         ApiKeyCommand::Revoke { prefix } => {
-            store.revoke_api_key(&prefix, &cli_actor()).await?;
+            if let Err(err) = store.revoke_api_key(&prefix, &cli_actor()).await {
+                return Err(localize(err, &store, lang).await);
+            }
             output::line(&tf(lang, "apikey.revoked", &[("prefix", &prefix)]));
         }
         ApiKeyCommand::List { json } => {
