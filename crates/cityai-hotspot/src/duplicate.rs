@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::place::{PlaceMention, PlacePath, extract_places};
+use crate::place::{PlaceKind, PlaceMention, PlacePath, extract_places};
 use crate::similarity::{bigram_set, dice, jaccard, jaccard_upper_bound, lsh_bands};
 use crate::{HotspotError, HotspotRequest};
 
@@ -20,9 +20,9 @@ pub struct PreparedRequest {
     pub places: Vec<PlaceMention>,
     /// The place hierarchy built from `places`.
     pub path: PlacePath,
-    /// Site keys used for blocking: every site key, and the last four characters of keys
-    /// longer than four characters, so that "万科魅力之城" also matches "魅力之城".
-    pub(crate) site_keys: Vec<String>,
+    /// Site keys used for blocking: every site key, and for an estate also its last four
+    /// characters, so that "万科魅力之城" matches "魅力之城". The flag marks a road.
+    pub(crate) site_keys: Vec<(String, bool)>,
     /// Bigrams of title and body with the place mentions left out.
     pub(crate) wording: Vec<u64>,
     /// Bigrams of the title with the place mentions left out.
@@ -44,13 +44,20 @@ impl PreparedRequest {
         let places = extract_places(&text);
         let path = PlacePath::from_mentions(&places);
 
-        let mut site_keys: Vec<String> = Vec::new();
-        for key in &path.sites {
-            let chars: Vec<char> = key.chars().collect();
-            let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
-            for candidate in [key.clone(), tail] {
-                if !site_keys.contains(&candidate) {
-                    site_keys.push(candidate);
+        let mut site_keys: Vec<(String, bool)> = Vec::new();
+        for mention in &places {
+            if !path.sites.contains(&mention.key) {
+                continue;
+            }
+            let is_road = mention.kind == PlaceKind::Road;
+            let mut candidates = vec![mention.key.clone()];
+            if mention.kind == PlaceKind::Estate {
+                let chars: Vec<char> = mention.key.chars().collect();
+                candidates.push(chars[chars.len().saturating_sub(4)..].iter().collect());
+            }
+            for candidate in candidates {
+                if !site_keys.iter().any(|(key, _)| *key == candidate) {
+                    site_keys.push((candidate, is_road));
                 }
             }
         }
@@ -97,6 +104,11 @@ pub struct DuplicateLink {
     pub reason: LinkReason,
     /// Site keys both requests mention (estates, roads, schools, companies ...).
     pub shared_places: Vec<String>,
+    /// Whether every shared place is a road, which doubles the wording thresholds.
+    pub shared_roads_only: bool,
+    /// Whether both requests name specific places and share none of them, which raises the
+    /// bar for a link by wording alone.
+    pub distinct_places: bool,
     /// Jaccard similarity of the character bigrams of title and body, places left out.
     pub text_similarity: f64,
     /// Dice similarity of the character bigrams of the titles, places left out.
@@ -113,13 +125,17 @@ pub struct DuplicateLink {
 /// 1. **Near-duplicate wording.** The bigram Jaccard similarity of title and body, place
 ///    names left out, is at least `near_duplicate`, and the two MinHash signatures share an
 ///    LSH band. Reposts and copied letters are linked even when the place was written
-///    differently or not at all.
+///    differently or not at all. When both requests name specific places and share none of
+///    them, the bar is `near_duplicate_other_places` instead: a letter template reused for
+///    two estates stays two problems, while a repost with identical text is still linked.
 /// 2. **Same place, similar wording.** The two share a specific place (an estate, road,
 ///    school, company, landmark, community or village, not just a district or city), and
 ///    either the text similarity is at least `same_place_text` or the title similarity
-///    (Dice, places left out) is at least `same_place_title`. The shared place carries most
-///    of the evidence, so the bar for the wording is low, but it is above zero. Two
-///    different problems in one estate (cracked walls and cooking fumes) stay apart.
+///    (Dice, places left out) is at least `same_place_title`. When the only shared places
+///    are roads, both thresholds double, because a road carries many unrelated problems.
+///    The shared place carries most of the evidence, so the bar for the wording is low, but
+///    it is above zero. Two different problems in one estate (cracked walls and cooking
+///    fumes) stay apart.
 ///
 /// The defaults were chosen on the tuning half of the hand-labelled gold set
 /// (`tests/gold/`), and the quality test reports precision and recall on the other half.
@@ -127,6 +143,9 @@ pub struct DuplicateLink {
 pub struct LinkRule {
     /// The minimum text similarity for a link by wording alone.
     pub near_duplicate: f64,
+    /// The minimum text similarity for a link by wording alone when both requests name
+    /// specific places and share none of them.
+    pub near_duplicate_other_places: f64,
     /// The minimum text similarity for a link through a shared place.
     pub same_place_text: f64,
     /// The minimum title similarity for a link through a shared place.
@@ -138,8 +157,9 @@ pub struct LinkRule {
 impl Default for LinkRule {
     fn default() -> Self {
         Self {
-            near_duplicate: 0.4,
-            same_place_text: 0.1,
+            near_duplicate: 0.45,
+            near_duplicate_other_places: 0.9,
+            same_place_text: 0.12,
             same_place_title: 0.2,
             max_gap_days: 365.0,
         }
@@ -156,6 +176,10 @@ impl LinkRule {
     pub fn validate(&self) -> Result<(), HotspotError> {
         for (name, value) in [
             ("near_duplicate", self.near_duplicate),
+            (
+                "near_duplicate_other_places",
+                self.near_duplicate_other_places,
+            ),
             ("same_place_text", self.same_place_text),
             ("same_place_title", self.same_place_title),
         ] {
@@ -181,21 +205,32 @@ impl LinkRule {
             return None;
         }
 
-        let shared_places: Vec<String> = new
+        let shared: Vec<&(String, bool)> = new
             .site_keys
             .iter()
-            .filter(|key| other.site_keys.contains(key))
-            .cloned()
+            .filter(|(key, _)| {
+                other
+                    .site_keys
+                    .iter()
+                    .any(|(other_key, _)| other_key == key)
+            })
             .collect();
+        let shared_places: Vec<String> = shared.iter().map(|(key, _)| key.clone()).collect();
+        // A road is long and carries many unrelated problems, so a pair that shares only
+        // roads needs twice the wording similarity.
+        let only_roads = shared.iter().all(|&&(_, is_road)| is_road);
+        let place_factor = if only_roads { 2.0 } else { 1.0 };
+        let place_text = (self.same_place_text * place_factor).min(1.0);
+        let place_title = (self.same_place_title * place_factor).min(1.0);
         let shares_band = new.bands.iter().zip(&other.bands).any(|(a, b)| a == b);
 
         // The cheap checks first: the wording alone can only link when a band is shared,
         // and the size bound rules out most pairs before the bigrams are compared.
         let bound = jaccard_upper_bound(new.wording.len(), other.wording.len());
         let text_needed = if shares_band {
-            self.near_duplicate.min(self.same_place_text)
+            self.near_duplicate.min(place_text)
         } else {
-            self.same_place_text
+            place_text
         };
         if shared_places.is_empty() && !shares_band {
             return None;
@@ -207,11 +242,19 @@ impl LinkRule {
             0.0
         };
 
-        let reason = if shares_band && text_similarity >= self.near_duplicate {
+        // Two requests that each name specific places, none of them shared, are about
+        // different places, so wording alone needs to be nearly identical.
+        let places_conflict =
+            shared.is_empty() && !new.site_keys.is_empty() && !other.site_keys.is_empty();
+        let near_duplicate = if places_conflict {
+            self.near_duplicate_other_places
+        } else {
+            self.near_duplicate
+        };
+        let reason = if shares_band && text_similarity >= near_duplicate {
             LinkReason::NearDuplicateWording
         } else if !shared_places.is_empty()
-            && (text_similarity >= self.same_place_text
-                || title_similarity >= self.same_place_title)
+            && (text_similarity >= place_text || title_similarity >= place_title)
         {
             LinkReason::SamePlaceSimilarWording
         } else {
@@ -222,6 +265,8 @@ impl LinkRule {
             other_id: other.request.id,
             reason,
             shared_places,
+            shared_roads_only: only_roads,
+            distinct_places: places_conflict,
             text_similarity,
             title_similarity,
             gap_days,

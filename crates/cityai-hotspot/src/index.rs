@@ -181,7 +181,7 @@ impl HotspotIndex {
         for request in prepared {
             let position = self.requests.len() as u32;
             self.positions.insert(request.request.id, position);
-            for key in &request.site_keys {
+            for (key, _) in &request.site_keys {
                 self.site_blocks
                     .entry(key.clone())
                     .or_default()
@@ -227,7 +227,7 @@ impl HotspotIndex {
         let blocks = request
             .site_keys
             .iter()
-            .filter_map(|key| self.site_blocks.get(key));
+            .filter_map(|(key, _)| self.site_blocks.get(key));
         let buckets = request
             .bands
             .iter()

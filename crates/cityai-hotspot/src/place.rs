@@ -239,7 +239,7 @@ const SUFFIXES: &[(&str, PlaceKind)] = &[
 ];
 
 /// Characters that rarely occur inside a place name, so the name stops before them.
-const STOP_CHARS: &str = "由的在是了我你他她们这那该被把让给向对从到与及或等说都也就还又很要想能会已将于因但而并即其此每各没不请问住叫做个些吗呢吧啊称";
+const STOP_CHARS: &str = "有过由的在是了我你他她们这那该被把让给向对从到与及或等说都也就还又很要想能会已将于因但而并即其此每各没不请问住叫做个些吗呢吧啊称";
 
 /// Leading words removed from a name: verbs of complaint and forms of address.
 const LEADING_WORDS: &[&str] = &[
@@ -247,7 +247,7 @@ const LEADING_WORDS: &[&str] = &[
     "请求", "恳请", "咨询", "建议", "希望", "位于", "地处", "靠近", "购买", "本人", "家住", "居住",
     "入住", "整治", "取缔", "清理", "解决", "要求", "反对", "坚决", "强烈", "督促", "敦促", "作为",
     "违规", "非法", "位置", "原来", "就是", "旁边", "附近", "周边", "目前", "现在", "今年", "去年",
-    "近日", "最近", "业主", "居民", "村民", "小区", "为", "原", "系",
+    "近日", "最近", "业主", "居民", "村民", "小区", "为", "原", "系", "加快", "随着",
 ];
 
 /// Names that are generic words, not places ("农村", "城市", "马路").
@@ -362,6 +362,34 @@ const GENERIC_NAMES: &[&str] = &[
     "科技",
     "工程",
     "服务",
+    "十字",
+    "交叉",
+    "丁字",
+    "三岔",
+    "人行天",
+    "自来水",
+    "供水",
+    "供电",
+    "电力",
+    "燃气",
+    "公交",
+    "移动",
+    "电信",
+    "联通",
+    "快递",
+    "中介",
+    "保险",
+    "建筑",
+    "施工",
+    "装修",
+    "劳务",
+    "房地产",
+    "地产",
+    "企业",
+    "信息",
+    "教育",
+    "下属物业",
+    "城中",
 ];
 
 /// Which suffix may extend the mention right before it when it has no name of its own:
