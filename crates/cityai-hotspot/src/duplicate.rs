@@ -4,7 +4,10 @@
 //! A link is a suggestion shown to a person, never a merge: both requests stay as they are.
 //! The rule is documented on [`LinkRule`].
 
+use std::hash::{Hash, Hasher};
+
 use chrono::{DateTime, Utc};
+use rustc_hash::FxHasher;
 use serde::{Deserialize, Serialize};
 
 use crate::place::{PlaceKind, PlaceMention, PlacePath, extract_places};
@@ -23,6 +26,8 @@ pub struct PreparedRequest {
     /// Site keys used for blocking: every site key, and for an estate also its last four
     /// characters, so that "万科魅力之城" matches "魅力之城". The flag marks a road.
     pub(crate) site_keys: Vec<(String, bool)>,
+    /// Hashes of `site_keys`, in the same order, for fast comparison.
+    pub(crate) site_hashes: Vec<u64>,
     /// Bigrams of title and body with the place mentions left out.
     pub(crate) wording: Vec<u64>,
     /// Bigrams of the title with the place mentions left out.
@@ -62,6 +67,14 @@ impl PreparedRequest {
             }
         }
 
+        let site_hashes = site_keys
+            .iter()
+            .map(|(key, _)| {
+                let mut hasher = FxHasher::default();
+                key.hash(&mut hasher);
+                hasher.finish()
+            })
+            .collect();
         let spans: Vec<(usize, usize)> = places.iter().map(|p| (p.start, p.end)).collect();
         let wording = bigram_set(&text, &spans);
         let title_spans: Vec<(usize, usize)> = spans
@@ -76,6 +89,7 @@ impl PreparedRequest {
             places,
             path,
             site_keys,
+            site_hashes,
             wording,
             title_wording,
             bands,
@@ -208,14 +222,10 @@ impl LinkRule {
         let shared: Vec<&(String, bool)> = new
             .site_keys
             .iter()
-            .filter(|(key, _)| {
-                other
-                    .site_keys
-                    .iter()
-                    .any(|(other_key, _)| other_key == key)
-            })
+            .zip(&new.site_hashes)
+            .filter(|(_, hash)| other.site_hashes.contains(hash))
+            .map(|(key, _)| key)
             .collect();
-        let shared_places: Vec<String> = shared.iter().map(|(key, _)| key.clone()).collect();
         // A road is long and carries many unrelated problems, so a pair that shares only
         // roads needs twice the wording similarity.
         let only_roads = shared.iter().all(|&&(_, is_road)| is_road);
@@ -232,7 +242,7 @@ impl LinkRule {
         } else {
             place_text
         };
-        if shared_places.is_empty() && !shares_band {
+        if shared.is_empty() && !shares_band {
             return None;
         }
         let title_similarity = dice(&new.title_wording, &other.title_wording);
@@ -253,13 +263,14 @@ impl LinkRule {
         };
         let reason = if shares_band && text_similarity >= near_duplicate {
             LinkReason::NearDuplicateWording
-        } else if !shared_places.is_empty()
+        } else if !shared.is_empty()
             && (text_similarity >= place_text || title_similarity >= place_title)
         {
             LinkReason::SamePlaceSimilarWording
         } else {
             return None;
         };
+        let shared_places = shared.iter().map(|(key, _)| key.clone()).collect();
         Some(DuplicateLink {
             id: new.request.id,
             other_id: other.request.id,

@@ -13,6 +13,8 @@
 //! comparison are cut the same way, which is what duplicate linking needs. Text masked for
 //! personal data ("[地址]", "139****5678") only acts as a boundary.
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 /// The kind of a place mention, from the largest administrative area to a single site.
@@ -447,6 +449,17 @@ fn name_end_rejects(kind: PlaceKind, last: Option<char>) -> bool {
     rejected.contains(last)
 }
 
+/// Whether `c` is one of `STOP_CHARS`, by binary search in a sorted copy.
+fn is_stop_char(c: char) -> bool {
+    static SORTED: OnceLock<Vec<char>> = OnceLock::new();
+    let sorted = SORTED.get_or_init(|| {
+        let mut chars: Vec<char> = STOP_CHARS.chars().collect();
+        chars.sort_unstable();
+        chars
+    });
+    sorted.binary_search(&c).is_ok()
+}
+
 fn is_name_char(c: char) -> bool {
     is_han(c) || c.is_ascii_alphanumeric()
 }
@@ -484,7 +497,7 @@ pub fn extract_places(text: &str) -> Vec<PlaceMention> {
             i += 1;
             continue;
         }
-        if STOP_CHARS.contains(c) {
+        if is_stop_char(c) {
             floor = i + 1;
         }
         let Some((suffix, kind)) = suffix_at(&chars, i) else {
@@ -539,6 +552,19 @@ pub fn extract_places(text: &str) -> Vec<PlaceMention> {
 }
 
 fn suffix_at(chars: &[(usize, char)], i: usize) -> Option<(&'static str, PlaceKind)> {
+    static FIRST_CHARS: OnceLock<Vec<char>> = OnceLock::new();
+    let first_chars = FIRST_CHARS.get_or_init(|| {
+        let mut first: Vec<char> = SUFFIXES
+            .iter()
+            .filter_map(|(s, _)| s.chars().next())
+            .collect();
+        first.sort_unstable();
+        first.dedup();
+        first
+    });
+    if first_chars.binary_search(&chars[i].1).is_err() {
+        return None;
+    }
     SUFFIXES.iter().copied().find(|(suffix, _)| {
         suffix
             .chars()
@@ -575,7 +601,7 @@ fn name_start(
     let mut start = suffix_start;
     while start > floor && suffix_start - start < max_chars + 3 {
         let c = chars[start - 1].1;
-        if STOP_CHARS.contains(c) || !(is_han(c) || c.is_ascii_digit()) {
+        if is_stop_char(c) || !(is_han(c) || c.is_ascii_digit()) {
             break;
         }
         start -= 1;
@@ -647,7 +673,10 @@ fn add_building_estates(text: &str, chars: &[(usize, char)], mentions: &mut Vec<
         if mention.kind == PlaceKind::Estate || mention.kind == PlaceKind::Company {
             continue;
         }
-        let Some(first) = chars.iter().position(|&(byte, _)| byte == mention.end) else {
+        let Some(first) = chars
+            .binary_search_by_key(&mention.end, |&(byte, _)| byte)
+            .ok()
+        else {
             continue;
         };
         let limit = mentions
@@ -655,7 +684,7 @@ fn add_building_estates(text: &str, chars: &[(usize, char)], mentions: &mut Vec<
             .map_or(text.len(), |next| next.start);
         let mut j = first;
         while j < chars.len() && is_han(chars[j].1) && chars[j].0 < limit {
-            if STOP_CHARS.contains(chars[j].1) {
+            if is_stop_char(chars[j].1) {
                 break;
             }
             j += 1;
@@ -708,7 +737,10 @@ fn starts_building_number(chars: &[(usize, char)], index: usize) -> bool {
 /// Adds a villagers' group right after a village: "金鼎村七里组".
 fn add_village_groups(text: &str, chars: &[(usize, char)], mentions: &mut [PlaceMention]) {
     for mention in mentions.iter_mut().filter(|m| m.kind == PlaceKind::Village) {
-        let Some(first) = chars.iter().position(|&(byte, _)| byte == mention.end) else {
+        let Some(first) = chars
+            .binary_search_by_key(&mention.end, |&(byte, _)| byte)
+            .ok()
+        else {
             continue;
         };
         let group_end = (first + 1..=first + 3)

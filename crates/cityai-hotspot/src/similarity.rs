@@ -7,12 +7,13 @@
 
 use rustc_hash::FxHasher;
 use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
 
 /// The number of MinHash values in a signature.
 pub(crate) const MINHASH_VALUES: usize = 60;
 /// Values per LSH band. With 20 bands of 3, two texts with bigram Jaccard similarity 0.5
-/// share at least one band with probability 1 - (1 - 0.5^3)^20 = 0.93, at 0.6 it is 0.99,
-/// and at 0.2 it is 0.15.
+/// share at least one band with probability about 1 - (1 - 0.5^3)^20 = 0.93, at 0.6 about
+/// 0.99, and at 0.2 about 0.15 (one-permutation hashing makes these approximate).
 pub(crate) const BAND_ROWS: usize = 3;
 
 /// Bigrams so frequent in citizens' requests that they say nothing about the problem.
@@ -37,13 +38,18 @@ fn bigram_hash(a: char, b: char) -> u64 {
 /// byte ranges in `skip` (place mentions), bigrams across punctuation or spaces, and the
 /// stop bigrams.
 pub(crate) fn bigram_set(text: &str, skip: &[(usize, usize)]) -> Vec<u64> {
-    let stop: Vec<u64> = STOP_BIGRAMS
-        .iter()
-        .filter_map(|word| {
-            let mut chars = word.chars();
-            Some(bigram_hash(chars.next()?, chars.next()?))
-        })
-        .collect();
+    static STOP: OnceLock<Vec<u64>> = OnceLock::new();
+    let stop = STOP.get_or_init(|| {
+        let mut hashes: Vec<u64> = STOP_BIGRAMS
+            .iter()
+            .filter_map(|word| {
+                let mut chars = word.chars();
+                Some(bigram_hash(chars.next()?, chars.next()?))
+            })
+            .collect();
+        hashes.sort_unstable();
+        hashes
+    });
     let mut set = Vec::with_capacity(text.len() / 3);
     let mut previous: Option<char> = None;
     for (byte, c) in text.char_indices() {
@@ -54,7 +60,7 @@ pub(crate) fn bigram_set(text: &str, skip: &[(usize, usize)]) -> Vec<u64> {
         }
         if let Some(p) = previous {
             let hash = bigram_hash(p, c);
-            if !stop.contains(&hash) {
+            if stop.binary_search(&hash).is_err() {
                 set.push(hash);
             }
         }
@@ -118,18 +124,38 @@ fn mix(mut x: u64) -> u64 {
 
 /// Returns one hash per LSH band of the MinHash signature of `set`, each tagged with its
 /// band number, or nothing for an empty set.
+///
+/// The signature is a one-permutation MinHash (Li, Owen and Zhang, "One Permutation
+/// Hashing", NIPS 2012): each element is hashed once into one of `MINHASH_VALUES` bins and
+/// each bin keeps its minimum. An empty bin takes the value of the next non-empty bin,
+/// mixed with its own number (rotation densification, Shrivastava and Li, ICML 2014), so
+/// that two sets still agree on a bin with probability close to their Jaccard similarity.
+/// This costs one hash per element instead of one per element and value.
 pub(crate) fn lsh_bands(set: &[u64]) -> Vec<u64> {
     if set.is_empty() {
         return Vec::new();
     }
-    let mut signature = [u64::MAX; MINHASH_VALUES];
+    let mut bins = [u64::MAX; MINHASH_VALUES];
     for &element in set {
-        for (seed, slot) in signature.iter_mut().enumerate() {
-            let value = mix(element ^ mix(seed as u64 + 1));
-            if value < *slot {
-                *slot = value;
-            }
+        let hash = mix(element);
+        let bin = ((hash >> 32) * MINHASH_VALUES as u64 >> 32) as usize;
+        let value = hash & 0xffff_ffff;
+        if value < bins[bin] {
+            bins[bin] = value;
         }
+    }
+    let mut signature = [0u64; MINHASH_VALUES];
+    for (bin, slot) in signature.iter_mut().enumerate() {
+        let mut offset = 0;
+        while bins[(bin + offset) % MINHASH_VALUES] == u64::MAX {
+            offset += 1;
+        }
+        let value = bins[(bin + offset) % MINHASH_VALUES];
+        *slot = if offset == 0 {
+            value
+        } else {
+            mix(value ^ ((offset as u64) << 40))
+        };
     }
     signature
         .chunks(BAND_ROWS)
