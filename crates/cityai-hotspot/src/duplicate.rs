@@ -234,23 +234,9 @@ impl LinkRule {
         let place_title = (self.same_place_title * place_factor).min(1.0);
         let shares_band = new.bands.iter().zip(&other.bands).any(|(a, b)| a == b);
 
-        // The cheap checks first: the wording alone can only link when a band is shared,
-        // and the size bound rules out most pairs before the bigrams are compared.
-        let bound = jaccard_upper_bound(new.wording.len(), other.wording.len());
-        let text_needed = if shares_band {
-            self.near_duplicate.min(place_text)
-        } else {
-            place_text
-        };
         if shared.is_empty() && !shares_band {
             return None;
         }
-        let title_similarity = dice(&new.title_wording, &other.title_wording);
-        let text_similarity = if bound >= text_needed {
-            jaccard(&new.wording, &other.wording)
-        } else {
-            0.0
-        };
 
         // Two requests that each name specific places, none of them shared, are about
         // different places, so wording alone needs to be nearly identical.
@@ -261,6 +247,28 @@ impl LinkRule {
         } else {
             self.near_duplicate
         };
+
+        // The cheap checks first: the size bound rules out most pairs before the bigrams
+        // are compared, and without a shared place only the wording route is open.
+        let bound = jaccard_upper_bound(new.wording.len(), other.wording.len());
+        let text_needed = match (shared.is_empty(), shares_band) {
+            (true, _) => near_duplicate,
+            (false, true) => near_duplicate.min(place_text),
+            (false, false) => place_text,
+        };
+        if shared.is_empty() && bound < text_needed {
+            return None;
+        }
+        let text_similarity = if bound >= text_needed {
+            jaccard(&new.wording, &other.wording)
+        } else {
+            0.0
+        };
+        if shared.is_empty() && text_similarity < near_duplicate {
+            return None;
+        }
+        let title_similarity = dice(&new.title_wording, &other.title_wording);
+
         let reason = if shares_band && text_similarity >= near_duplicate {
             LinkReason::NearDuplicateWording
         } else if !shared.is_empty()
