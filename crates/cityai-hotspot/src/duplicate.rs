@@ -97,7 +97,7 @@ impl PreparedRequest {
     }
 }
 
-/// Why two requests were linked.
+/// The rule branch that linked two requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkReason {

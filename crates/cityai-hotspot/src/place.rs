@@ -2,9 +2,9 @@
 //! villages, estates (小区), roads, schools, hospitals, companies and landmarks.
 //!
 //! The extractor is rule-based. It finds a place suffix (省 市 区 县 镇 乡 街道 社区 村 小区 花园
-//! 苑 路 街 大道 巷 学校 医院 公司 ...) and extends the name to its left until a boundary: a
-//! character that is not a Han character or an ASCII letter or digit, a function character
-//! such as 的 or 在, the end of the previous mention, or the maximum name length of the kind.
+//! 苑 路 街 大道 巷 学校 医院 公司 ...) and extends the name to its left until a boundary. A
+//! boundary is a character other than a Han character or an ASCII letter or digit, a function
+//! character such as 的 or 在, the end of the previous mention, or the maximum name length.
 //! Masked codes of the form letter + digits ("A3区", "K市", "A7县") are recognised as names.
 //! Names then lose common leading verbs and forms of address (投诉, 关于, 尊敬的 ...).
 //!
@@ -100,7 +100,7 @@ pub struct PlaceMention {
 
 /// The place hierarchy of a request, built from its mentions.
 ///
-/// Each administrative level keeps its first mention. `sites` holds the keys of the specific
+/// Each administrative level keeps its first mention. `sites` contains the keys of the specific
 /// places (estates, roads, schools, companies, landmarks, communities and villages) in order
 /// of first appearance, without repeats.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -409,8 +409,7 @@ fn merges_into(previous: PlaceKind, next: PlaceKind) -> bool {
     )
 }
 
-/// Whether a suffix match is ruled out by the character that follows it ("路灯", "城市",
-/// "村民", "市场" handled as its own suffix).
+/// Whether the character after a suffix rules the match out ("路灯", "城市", "村民").
 fn follower_rejects(suffix: &str, next: Option<char>) -> bool {
     let Some(next) = next else {
         return false;
@@ -596,7 +595,7 @@ fn name_start(
 
     // A Han name, or a digit route number for a road ("805路"). The scan reaches a few
     // characters past the maximum so that a leading word cut in half ("地处") is still
-    // recognised and stripped; the name is then cut to the maximum from the right.
+    // recognised and stripped. The name is then cut to the maximum from the right.
     let max_chars = kind.max_name_chars();
     let mut start = suffix_start;
     while start > floor && suffix_start - start < max_chars + 3 {

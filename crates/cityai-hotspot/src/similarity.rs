@@ -16,7 +16,7 @@ pub(crate) const MINHASH_VALUES: usize = 60;
 /// 0.99, and at 0.2 about 0.15 (one-permutation hashing makes these approximate).
 pub(crate) const BAND_ROWS: usize = 3;
 
-/// Bigrams so frequent in citizens' requests that they say nothing about the problem.
+/// Bigrams so frequent in citizens' requests that they carry no information about the problem.
 const STOP_BIGRAMS: &[&str] = &[
     "我们", "问题", "希望", "相关", "部门", "政府", "领导", "尊敬", "您好", "你好", "反映", "解决",
     "请问", "投诉", "一个", "没有", "已经", "情况", "现在", "目前", "进行", "要求", "严重", "影响",
@@ -138,7 +138,8 @@ pub(crate) fn lsh_bands(set: &[u64]) -> Vec<u64> {
     let mut bins = [u64::MAX; MINHASH_VALUES];
     for &element in set {
         let hash = mix(element);
-        let bin = ((hash >> 32) * MINHASH_VALUES as u64 >> 32) as usize;
+        // Multiply-shift maps the high 32 bits to a bin without a division.
+        let bin = (((hash >> 32) * MINHASH_VALUES as u64) >> 32) as usize;
         let value = hash & 0xffff_ffff;
         if value < bins[bin] {
             bins[bin] = value;

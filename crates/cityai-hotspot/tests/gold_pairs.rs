@@ -48,7 +48,7 @@ fn is_reporting(pair: &GoldPair) -> bool {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    hash % 2 == 0
+    hash.is_multiple_of(2)
 }
 
 fn prepared() -> HashMap<i64, PreparedRequest> {

@@ -152,3 +152,52 @@ fn rejects_repeated_id() {
     assert!(error.to_string().contains(&requests[5].id.to_string()));
     assert_eq!(index.len(), 10);
 }
+
+#[test]
+fn find_duplicates_links_repost_with_reasons() {
+    let requests = common::load_messages();
+    // 227187 reposts 214725 word for word, on the same day.
+    let new = requests.iter().find(|r| r.id == 227187).unwrap();
+    let recent: Vec<HotspotRequest> = requests
+        .iter()
+        .filter(|r| r.id != new.id && r.submitted_at <= new.submitted_at)
+        .cloned()
+        .collect();
+    let links = cityai_hotspot::find_duplicates(new, &recent, &LinkRule::default()).unwrap();
+    let repost = links.iter().find(|l| l.other_id == 214725).unwrap();
+    assert_eq!(
+        repost.reason,
+        cityai_hotspot::LinkReason::NearDuplicateWording
+    );
+    assert!(repost.text_similarity > 0.9, "{repost:?}");
+    assert!(repost.gap_days.unwrap() < 1.0, "{repost:?}");
+    assert!(links.len() < 10, "{} links for one message", links.len());
+}
+
+#[test]
+fn extraction_spans_are_valid_on_every_message() {
+    for request in common::load_messages() {
+        let text = cityai_text::normalize(&request.body);
+        let reference = request.submitted_at.map(|t| t.date_naive());
+        for place in cityai_hotspot::extract_places(&text) {
+            assert_eq!(
+                &text[place.start..place.end],
+                place.text,
+                "message {}",
+                request.id
+            );
+            assert!(!place.key.is_empty(), "message {}", request.id);
+        }
+        for time in cityai_hotspot::extract_times(&text, reference) {
+            assert_eq!(
+                &text[time.start..time.end],
+                time.text,
+                "message {}",
+                request.id
+            );
+            if let Some(range) = time.range {
+                assert!(range.start <= range.end, "message {}: {time:?}", request.id);
+            }
+        }
+    }
+}
