@@ -240,3 +240,100 @@ pub(crate) async fn get_unmasked(
             other => ApiError::Internal(other),
         })
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct KnowledgeQuery {
+    q: Option<String>,
+    /// A source kind: faq, policy, reply or document.
+    kind: Option<String>,
+    department: Option<String>,
+    #[serde(default)]
+    valid_only: bool,
+    limit: Option<usize>,
+    lang: Option<String>,
+}
+
+/// Searches the knowledge base and answers from it, with passages and score explanations.
+///
+/// Staff see every source. Citizens and visitors who are not signed in see only sources of
+/// the general classification, and never past replies.
+pub(crate) async fn knowledge_search(
+    State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
+    query: Result<Query<KnowledgeQuery>, QueryRejection>,
+) -> Result<Json<cityai_services::knowledge::AskResult>, ApiError> {
+    let Query(query) = query.map_err(|rejection| ApiError::BadRequest {
+        code: "invalid_query",
+        message: format!("invalid query string: {}", rejection.body_text()),
+    })?;
+    let question = query.q.as_deref().map(str::trim).unwrap_or_default();
+    if question.is_empty() {
+        return Err(ApiError::BadRequest {
+            code: "missing_query",
+            message: "missing question: give it as ?q=".to_owned(),
+        });
+    }
+    let limit = query.limit.unwrap_or(5);
+    if !(1..=50).contains(&limit) {
+        return Err(ApiError::BadRequest {
+            code: "invalid_parameter",
+            message: format!("invalid value {limit} for parameter limit: expected 1 to 50"),
+        });
+    }
+    let mut kinds = Vec::new();
+    if let Some(kind) = &query.kind {
+        kinds.push(
+            kind.parse().map_err(
+                |err: cityai_knowledge::KnowledgeError| ApiError::BadRequest {
+                    code: "invalid_parameter",
+                    message: format!("invalid value {kind:?} for parameter kind: {err}"),
+                },
+            )?,
+        );
+    }
+    let staff = principal
+        .as_ref()
+        .is_some_and(|Extension(p)| p.role() != cityai_core::Role::Citizen);
+    if !staff {
+        if kinds.is_empty() {
+            kinds = vec![
+                cityai_knowledge::SourceKind::Faq,
+                cityai_knowledge::SourceKind::Policy,
+                cityai_knowledge::SourceKind::Document,
+            ];
+        } else if kinds.contains(&cityai_knowledge::SourceKind::Reply) {
+            return Err(ApiError::Forbidden);
+        }
+    }
+    let Some(index) = state.knowledge.clone() else {
+        return Err(ApiError::Unavailable {
+            code: "knowledge_unavailable",
+            message: "the knowledge base is not loaded; import sources with cityai import \
+                      knowledge and restart the server"
+                .to_owned(),
+        });
+    };
+    let lang = query
+        .lang
+        .as_deref()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(state.default_lang);
+    let options = cityai_services::knowledge::AskOptions {
+        limit,
+        kinds,
+        department: query.department.clone(),
+        valid_only: query.valid_only,
+        general_only: !staff,
+    };
+    let llm = state.llm.clone();
+    cityai_services::knowledge::ask(&index, question, &options, llm.as_deref(), lang)
+        .await
+        .map(Json)
+        .map_err(|err| {
+            tracing::error!(error = %err, "knowledge search failed");
+            ApiError::Unavailable {
+                code: "knowledge_failed",
+                message: "the knowledge search failed; try again later".to_owned(),
+            }
+        })
+}

@@ -29,6 +29,13 @@ pub(crate) enum ApiError {
         code: &'static str,
         message: String,
     },
+    /// The caller is signed in but may not see what was asked for.
+    Forbidden,
+    /// A part of the service is not available, such as an unloaded knowledge base.
+    Unavailable {
+        code: &'static str,
+        message: String,
+    },
     /// An internal failure; logged here, and the body stays generic.
     Internal(cityai_store::StoreError),
 }
@@ -49,6 +56,14 @@ impl IntoResponse for ApiError {
                 t(Lang::En, "error.api_not_found").to_owned(),
             ),
             ApiError::Conflict { code, message } => (StatusCode::CONFLICT, code, message),
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "your role may not see these sources".to_owned(),
+            ),
+            ApiError::Unavailable { code, message } => {
+                (StatusCode::SERVICE_UNAVAILABLE, code, message)
+            }
             ApiError::Internal(err) => {
                 tracing::error!(error = %err, source = ?std::error::Error::source(&err), "request failed");
                 (

@@ -47,6 +47,10 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Failed logins per user name and client address.
     pub limiter: Arc<LoginLimiter>,
+    /// The knowledge search index, when the server was started with one.
+    pub knowledge: Option<Arc<cityai_knowledge::KnowledgeIndex>>,
+    /// The LLM client for grounded answers, when an endpoint is configured.
+    pub llm: Option<Arc<cityai_llm::LlmClient>>,
 }
 
 impl AppState {
@@ -58,6 +62,8 @@ impl AppState {
             city_offset,
             secure_cookies: false,
             limiter: Arc::default(),
+            knowledge: None,
+            llm: None,
         }
     }
 }
@@ -75,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/requests", get(console::requests_page))
         .route("/audit", get(audit_view::page_view))
         .route("/api/v1/me", get(api::me))
+        .route("/api/v1/knowledge/search", get(api::knowledge_search))
         .route("/api/v1/audit", get(audit_view::list))
         .route("/api/v1/audit/verify", get(audit_view::verify))
         .route("/healthz", get(api::healthz))

@@ -168,6 +168,11 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/requests", "ohrau"),
     ("GET", "/audit", "au"),
     ("GET", "/api/v1/me", "*"),
+    (
+        "GET",
+        "/api/v1/knowledge/search?q=%E8%B7%AF%E7%81%AF",
+        "public",
+    ),
     ("GET", "/api/v1/requests", "ohrau"),
     ("GET", "/api/v1/requests/{id}", "ohrau"),
     ("GET", "/api/v1/requests/{id}/unmasked?purpose=check", "oh"),
@@ -775,4 +780,86 @@ async fn unmasked_views_limited_and_audited() {
     .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert!(test.store.verify_audit().await.unwrap().is_intact());
+}
+
+#[tokio::test]
+async fn citizens_search_only_general_sources_without_replies() {
+    use cityai_knowledge::{Chunk, Classification, KnowledgeIndex, Source, SourceKind};
+    let test = test_app().await;
+    let index = KnowledgeIndex::create_in_ram().unwrap();
+    {
+        let mut writer = index.writer().unwrap();
+        for (id, kind, classification, text) in [
+            (
+                "faq-1",
+                SourceKind::Faq,
+                Classification::General,
+                "路灯不亮可以拨打市民热线报修路灯。",
+            ),
+            (
+                "reply-1",
+                SourceKind::Reply,
+                Classification::General,
+                "您反映的路灯不亮问题已转交路灯管理所处理。",
+            ),
+            (
+                "plan-1",
+                SourceKind::Policy,
+                Classification::Important,
+                "路灯改造工程的内部预算安排。",
+            ),
+        ] {
+            let mut source = Source::new(id, kind);
+            source.classification = classification;
+            writer
+                .add(&Chunk {
+                    source,
+                    ordinal: 0,
+                    char_start: 0,
+                    char_end: text.chars().count(),
+                    heading_path: Vec::new(),
+                    text: text.to_owned(),
+                })
+                .unwrap();
+        }
+        writer.commit().unwrap();
+    }
+    let mut state = AppState::new(
+        test.store.clone(),
+        Lang::En,
+        cityai_core::time::default_city_offset(),
+    );
+    state.knowledge = Some(std::sync::Arc::new(index));
+    let app = router(state);
+    let ids = |body: &str| -> Vec<String> {
+        let value: serde_json::Value = serde_json::from_str(body).unwrap();
+        value["results"]["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|hit| hit["chunk"]["source"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let uri = "/api/v1/knowledge/search?q=%E8%B7%AF%E7%81%AF";
+    let visitor = send(&app, request_as(None, "GET", uri, "")).await;
+    assert_eq!(visitor.status, StatusCode::OK, "{}", visitor.body);
+    assert_eq!(ids(&visitor.body), vec!["faq-1".to_owned()]);
+    let citizen = send(&app, request_as(Some(Role::Citizen), "GET", uri, "")).await;
+    assert_eq!(ids(&citizen.body), vec!["faq-1".to_owned()]);
+    let replies = send(
+        &app,
+        request_as(None, "GET", &format!("{uri}&kind=reply"), ""),
+    )
+    .await;
+    assert_eq!(replies.status, StatusCode::FORBIDDEN);
+    let staff = send(&app, request_as(Some(Role::Operator), "GET", uri, "")).await;
+    let mut staff_ids = ids(&staff.body);
+    staff_ids.sort();
+    assert_eq!(staff_ids, vec!["faq-1", "plan-1", "reply-1"]);
+    let empty = send(
+        &app,
+        request_as(None, "GET", "/api/v1/knowledge/search", ""),
+    )
+    .await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
 }

@@ -5,6 +5,7 @@
 //! persists, and the AI crates only compute.
 
 pub mod auth;
+pub mod knowledge;
 pub mod routing;
 
 /// A failure of a service step.
@@ -18,6 +19,12 @@ pub enum ServiceError {
 
     #[error(transparent)]
     Credential(#[from] auth::CredentialError),
+
+    #[error(transparent)]
+    Knowledge(#[from] cityai_knowledge::KnowledgeError),
+
+    #[error("{0}")]
+    Invalid(String),
 
     #[error("a background task failed: {0}")]
     Task(String),

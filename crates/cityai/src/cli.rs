@@ -54,6 +54,25 @@ pub struct GlobalOptions {
     #[arg(long, env = "CITYAI_UTC_OFFSET", default_value = "+08:00", value_parser = parse_offset, allow_hyphen_values = true, global = true)]
     pub utc_offset: FixedOffset,
 
+    /// Base URL of an OpenAI-compatible LLM endpoint inside the city network, such as
+    /// http://10.0.0.5:8000/v1. Without it, answers are extractive only.
+    #[arg(long, env = "CITYAI_LLM_BASE_URL", global = true)]
+    pub llm_base_url: Option<String>,
+
+    /// Model name to request from the LLM endpoint.
+    #[arg(long, env = "CITYAI_LLM_MODEL", global = true)]
+    pub llm_model: Option<String>,
+
+    /// API key for the LLM endpoint; prefer the environment variable, which stays out of
+    /// the process list.
+    #[arg(
+        long,
+        env = "CITYAI_LLM_API_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub llm_api_key: Option<String>,
+
     /// Log line format on standard error.
     #[arg(long, env = "CITYAI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -110,6 +129,110 @@ pub enum Command {
     /// Find personal data in text.
     #[command(subcommand)]
     Pii(PiiCommand),
+    /// Answer a question from the knowledge base, with the passages it comes from.
+    Ask(AskArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// The question.
+    pub question: String,
+
+    /// Only sources of this kind: faq, policy, reply or document. Repeat for several.
+    #[arg(long = "kind", value_parser = parse_source_kind)]
+    pub kinds: Vec<cityai_knowledge::SourceKind>,
+
+    /// Only sources owned by this department (exact name).
+    #[arg(long)]
+    pub department: Option<String>,
+
+    /// Only sources in force today: repealed and expired policies are left out.
+    #[arg(long)]
+    pub valid_only: bool,
+
+    /// How many passages to show.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=50))]
+    pub limit: u16,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_source_kind(value: &str) -> Result<cityai_knowledge::SourceKind, String> {
+    value
+        .parse()
+        .map_err(|err: cityai_knowledge::KnowledgeError| err.to_string())
+}
+
+fn parse_classification(value: &str) -> Result<cityai_knowledge::Classification, String> {
+    value
+        .parse()
+        .map_err(|err: cityai_knowledge::KnowledgeError| err.to_string())
+}
+
+#[derive(Debug, Args)]
+pub struct ImportKnowledgeArgs {
+    /// A CSV file with one source per row, or a .txt, .md, .html, .docx or .pdf document.
+    pub file: PathBuf,
+
+    /// CSV: the column with each source's id.
+    #[arg(long)]
+    pub id_column: Option<String>,
+
+    /// CSV: the column with each source's text.
+    #[arg(long)]
+    pub text_column: Option<String>,
+
+    /// CSV: the column with each source's title (for FAQs, the question).
+    #[arg(long)]
+    pub title_column: Option<String>,
+
+    /// CSV: the column with the owning department.
+    #[arg(long)]
+    pub department_column: Option<String>,
+
+    /// CSV: the column with the validity status (效力状态), such as 现行有效 or 已废止.
+    #[arg(long)]
+    pub status_column: Option<String>,
+
+    /// CSV: the columns with the first and last day in force (YYYY-MM-DD).
+    #[arg(long)]
+    pub valid_from_column: Option<String>,
+    #[arg(long)]
+    pub valid_until_column: Option<String>,
+
+    /// What the sources are: faq, policy, reply or document.
+    #[arg(long, value_parser = parse_source_kind, default_value = "document")]
+    pub kind: cityai_knowledge::SourceKind,
+
+    /// The department that owns every source in the file, unless a column says otherwise.
+    #[arg(long)]
+    pub department: Option<String>,
+
+    /// Data classification of the file: general, important or core (一般, 重要, 核心).
+    /// Only general sources are shown to citizens or sent to an LLM.
+    #[arg(long, value_parser = parse_classification, default_value = "general")]
+    pub classification: cityai_knowledge::Classification,
+
+    /// Title of a single document; defaults to its first heading or file name.
+    #[arg(long)]
+    pub title: Option<String>,
+
+    /// Print one JSON summary object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalKnowledgeArgs {
+    /// A CSV file with the columns query and expected_id.
+    #[arg(long)]
+    pub queries: PathBuf,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +406,8 @@ pub enum RouteAction {
 pub enum EvalCommand {
     /// Evaluate the active routing model.
     Routing(EvalRoutingArgs),
+    /// Evaluate knowledge search on questions with known answers: recall@k and MRR.
+    Knowledge(EvalKnowledgeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -319,6 +444,8 @@ pub enum ImportCommand {
     Requests(ImportRequestsArgs),
     /// Import a category taxonomy (一级分类, 二级分类, 三级分类, optional 承办部门).
     Taxonomy(ImportTaxonomyArgs),
+    /// Import knowledge sources: policies, FAQs, past replies or documents.
+    Knowledge(ImportKnowledgeArgs),
 }
 
 #[derive(Debug, Args)]

@@ -18,7 +18,8 @@ pub fn init(cli: &Cli) {
         | Command::User(_)
         | Command::Apikey(_)
         | Command::Audit(_)
-        | Command::Pii(_) => "warn",
+        | Command::Pii(_)
+        | Command::Ask(_) => "warn",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod import;
+mod knowledge;
 mod pii;
 mod routing;
 mod serve;
@@ -24,6 +25,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(ImportCommand::Taxonomy(args)) => {
             import::taxonomy(&cli.global, &args).await
         }
+        Command::Import(ImportCommand::Knowledge(args)) => {
+            knowledge::import(&cli.global, &args).await
+        }
+        Command::Ask(args) => knowledge::ask(&cli.global, &args).await,
+        Command::Eval(EvalCommand::Knowledge(args)) => knowledge::eval(&cli.global, &args).await,
         Command::Train(TrainCommand::Routing(args)) => routing::train(&cli.global, &args).await,
         Command::Route(args) => routing::route(&cli.global, &args).await,
         Command::Eval(EvalCommand::Routing(args)) => routing::eval(&cli.global, &args).await,

@@ -35,6 +35,14 @@ pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<Exi
 
     let mut state = AppState::new(store.clone(), global.lang, global.utc_offset);
     state.secure_cookies = args.secure_cookies;
+    state.llm = super::knowledge::llm_client(global)?.map(std::sync::Arc::new);
+    match cityai_services::knowledge::open_index(&store, &global.data_dir).await {
+        Ok(index) => {
+            tracing::info!(chunks = index.num_chunks(), "knowledge index ready");
+            state.knowledge = Some(std::sync::Arc::new(index));
+        }
+        Err(err) => tracing::warn!(error = %err, "knowledge search is unavailable"),
+    }
     serve(listener, state, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
