@@ -94,6 +94,7 @@ pub fn read_csv(
 
     let mut documents = Vec::new();
     let mut rejected = Vec::new();
+    let mut seen_ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (index, record) in reader.records().enumerate() {
         let row = index + 2;
         let record = match record {
@@ -119,6 +120,17 @@ pub fn read_csv(
             });
             continue;
         };
+        if let Some(first) = seen_ids.get(&id) {
+            rejected.push(RejectedSource {
+                row,
+                reason: format!(
+                    "id {id:?} already appears in row {first}; ids must be unique within a file, \
+                     so choose an id column with unique values"
+                ),
+            });
+            continue;
+        }
+        seen_ids.insert(id.clone(), row);
         let Some(text) = field(Some(text_at)) else {
             rejected.push(RejectedSource {
                 row,
