@@ -64,6 +64,9 @@ pub(crate) fn page(
                     @if let Some(user) = user {
                         nav aria-label=(t(lang, "nav.main")) {
                             a href="/requests" { (t(lang, "nav.requests")) }
+                            @if user.role() != cityai_core::Role::Citizen {
+                                a href="/hotspots" { (t(lang, "nav.hotspots")) }
+                            }
                             @if matches!(user.role(), cityai_core::Role::Auditor | cityai_core::Role::Admin) {
                                 a href="/audit" { (t(lang, "nav.audit")) }
                             }

@@ -10,6 +10,7 @@ mod auth;
 mod console;
 mod error;
 mod filters;
+mod hotspots_view;
 mod lang;
 mod layout;
 mod login;
@@ -80,6 +81,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", axum::routing::post(login::logout))
         .route("/requests", get(console::requests_page))
         .route("/audit", get(audit_view::page_view))
+        .route("/hotspots", get(hotspots_view::page_view))
+        .route("/api/v1/hotspots", get(hotspots_view::list))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/knowledge/search", get(api::knowledge_search))
         .route("/api/v1/audit", get(audit_view::list))

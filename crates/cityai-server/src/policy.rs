@@ -78,6 +78,8 @@ pub const ROUTES: &[RoutePolicy] = &[
     row(Verb::Get, "/readyz", Access::Public),
     row(Verb::Get, "/requests", Access::Roles(STAFF_READ)),
     row(Verb::Get, "/audit", Access::Roles(AUDIT_READ)),
+    row(Verb::Get, "/hotspots", Access::Roles(STAFF_READ)),
+    row(Verb::Get, "/api/v1/hotspots", Access::Roles(STAFF_READ)),
     row(Verb::Get, "/api/v1/me", Access::SignedIn),
     // Citizens and visitors search too, but see only general sources and no past replies.
     row(Verb::Get, "/api/v1/knowledge/search", Access::Public),

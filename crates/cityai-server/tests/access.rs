@@ -167,6 +167,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/readyz", "public"),
     ("GET", "/requests", "ohrau"),
     ("GET", "/audit", "au"),
+    ("GET", "/hotspots", "ohrau"),
+    ("GET", "/api/v1/hotspots", "ohrau"),
     ("GET", "/api/v1/me", "*"),
     (
         "GET",

@@ -5,6 +5,7 @@
 //! persists, and the AI crates only compute.
 
 pub mod auth;
+pub mod hotspots;
 pub mod knowledge;
 pub mod routing;
 

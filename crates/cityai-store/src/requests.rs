@@ -11,7 +11,7 @@ use sqlx::{Any, Row};
 use crate::import::{ChunkContext, Inserted, StoredKeys, insert_chunk};
 use crate::rows::{REQUEST_COLUMNS, request_from_row};
 use crate::taxonomy::DepartmentCache;
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 
 /// Criteria for listing requests; every set field must match.
 #[derive(Debug, Clone, Default)]
@@ -286,5 +286,66 @@ mod tests {
         assert_eq!(Page::new(0, 0), Page { number: 1, size: 1 });
         assert_eq!(Page::new(3, 10_000).size, Page::MAX_SIZE);
         assert_eq!(Page::new(3, 20).offset(), 40);
+    }
+}
+
+/// A request as hot-spot discovery reads it: masked text, time, citizen and votes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HotspotRow {
+    pub id: i64,
+    pub title: Option<String>,
+    pub body: String,
+    /// The submission time, or the time CityAI received the request when none is known.
+    pub submitted_at: DateTime<Utc>,
+    pub citizen_ref: Option<String>,
+    pub support_votes: Option<i64>,
+    pub objection_votes: Option<i64>,
+}
+
+impl Store {
+    /// Returns the requests submitted in `[from, to]`, optionally of one department, in id
+    /// order, for hot-spot discovery.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the query fails, and
+    /// [`StoreError::InvalidStoredValue`] for a malformed stored time.
+    pub async fn hotspot_rows(
+        &self,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        department: Option<&str>,
+    ) -> Result<Vec<HotspotRow>> {
+        let rows = sqlx::query(
+            "SELECT id, title, body, COALESCE(submitted_at, received_at) AS at, citizen_ref, \
+             support_votes, objection_votes FROM requests \
+             WHERE COALESCE(submitted_at, received_at) >= $1 \
+             AND COALESCE(submitted_at, received_at) <= $2 \
+             AND ($3 = '' OR department_code = $3) ORDER BY id",
+        )
+        .bind(from.map_or_else(|| "0000".to_owned(), to_storage))
+        .bind(to.map_or_else(|| "9999".to_owned(), to_storage))
+        .bind(department.unwrap_or(""))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let at: String = row.try_get("at")?;
+                Ok(HotspotRow {
+                    id: row.try_get("id")?,
+                    title: row.try_get("title")?,
+                    body: row.try_get("body")?,
+                    submitted_at: cityai_core::time::from_storage(&at).ok_or_else(|| {
+                        StoreError::InvalidStoredValue {
+                            column: "requests.submitted_at",
+                            value: at.clone(),
+                        }
+                    })?,
+                    citizen_ref: row.try_get("citizen_ref")?,
+                    support_votes: row.try_get("support_votes")?,
+                    objection_votes: row.try_get("objection_votes")?,
+                })
+            })
+            .collect()
     }
 }

@@ -131,6 +131,37 @@ pub enum Command {
     Pii(PiiCommand),
     /// Answer a question from the knowledge base, with the passages it comes from.
     Ask(AskArgs),
+    /// Rank hot spots: groups of requests about one problem at one place.
+    Hotspots(HotspotsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HotspotsArgs {
+    /// First day of the window (YYYY-MM-DD, in the city's time zone).
+    #[arg(long, value_parser = parse_day)]
+    pub from: Option<chrono::NaiveDate>,
+
+    /// Last day of the window, included.
+    #[arg(long, value_parser = parse_day)]
+    pub to: Option<chrono::NaiveDate>,
+
+    /// How many hot spots to show.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=500))]
+    pub top: u16,
+
+    /// Write the ranked table and the member requests to a .csv or .xlsx file. A CSV export
+    /// writes the members to a second file named like the first with `-members` added.
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_day(value: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| format!("invalid date {value:?}: write it as 2019-01-31"))
 }
 
 #[derive(Debug, Args)]

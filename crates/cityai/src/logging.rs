@@ -19,7 +19,8 @@ pub fn init(cli: &Cli) {
         | Command::Apikey(_)
         | Command::Audit(_)
         | Command::Pii(_)
-        | Command::Ask(_) => "warn",
+        | Command::Ask(_)
+        | Command::Hotspots(_) => "warn",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()

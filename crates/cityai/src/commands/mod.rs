@@ -2,6 +2,7 @@
 //! prints through [`crate::output`].
 
 mod accounts;
+mod hotspots;
 mod import;
 mod knowledge;
 mod pii;
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             knowledge::import(&cli.global, &args).await
         }
         Command::Ask(args) => knowledge::ask(&cli.global, &args).await,
+        Command::Hotspots(args) => hotspots::run(&cli.global, &args).await,
         Command::Eval(EvalCommand::Knowledge(args)) => knowledge::eval(&cli.global, &args).await,
         Command::Train(TrainCommand::Routing(args)) => routing::train(&cli.global, &args).await,
         Command::Route(args) => routing::route(&cli.global, &args).await,

@@ -1,0 +1,58 @@
+//! Hot spots over the stored requests.
+
+use chrono::{DateTime, Utc};
+use cityai_hotspot::{Hotspot, HotspotIndex, HotspotQuery, HotspotRequest, LinkRule};
+use cityai_store::Store;
+
+use crate::ServiceError;
+
+/// Finds the hottest groups of requests submitted in `[from, to]`, optionally only among one
+/// department's requests, ranked by the heat index.
+///
+/// The clusters are recomputed from the stored requests on every call; the crate guarantees
+/// that this gives the same result as adding the requests one batch at a time.
+///
+/// # Errors
+///
+/// The store's errors, and [`ServiceError::Invalid`] for invalid parameters.
+pub async fn hotspots(
+    store: &Store,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    department: Option<&str>,
+    top: usize,
+) -> Result<(Vec<Hotspot>, usize), ServiceError> {
+    let rows = store.hotspot_rows(from, to, department).await?;
+    let count = rows.len();
+    let requests: Vec<HotspotRequest> = rows
+        .into_iter()
+        .map(|row| HotspotRequest {
+            id: row.id,
+            title: row.title,
+            body: row.body,
+            submitted_at: Some(row.submitted_at),
+            citizen_ref: row.citizen_ref,
+            support_votes: row.support_votes,
+            objection_votes: row.objection_votes,
+        })
+        .collect();
+    let query = HotspotQuery {
+        from,
+        to,
+        limit: top,
+        ..HotspotQuery::default()
+    };
+    let spots = tokio::task::spawn_blocking(move || -> Result<Vec<Hotspot>, ServiceError> {
+        let mut index = HotspotIndex::new(LinkRule::default())
+            .map_err(|err| ServiceError::Invalid(err.to_string()))?;
+        index
+            .add_batch(requests)
+            .map_err(|err| ServiceError::Invalid(err.to_string()))?;
+        index
+            .hotspots(&query)
+            .map_err(|err| ServiceError::Invalid(err.to_string()))
+    })
+    .await
+    .map_err(|err| ServiceError::Task(err.to_string()))??;
+    Ok((spots, count))
+}
