@@ -204,7 +204,7 @@ impl Vectorizer {
     }
 
     /// Returns the TF-IDF vector of a request, title features included, as
-    /// [`NgramCounts::of_request`] counts them.
+    /// `NgramCounts::of_request` counts them.
     pub fn transform_request(&self, title: Option<&str>, body: &str) -> SparseVector {
         self.transform_counts(&NgramCounts::of_request(title, body))
     }
