@@ -9,8 +9,8 @@ use crate::ServiceError;
 /// Finds the hottest groups of requests submitted in `[from, to]`, optionally only among one
 /// department's requests, ranked by the heat index.
 ///
-/// The clusters are recomputed from the stored requests on every call; the crate guarantees
-/// that this gives the same result as adding the requests one batch at a time.
+/// The clusters are recomputed from the stored requests on every call. The hot-spot crate
+/// tests that this gives the same clusters as adding the requests one batch at a time.
 ///
 /// # Errors
 ///

@@ -21,7 +21,7 @@ use crate::ServiceError;
 /// The directory of the search index inside the data directory.
 pub const INDEX_DIR: &str = "knowledge-index";
 
-/// Where a knowledge source comes from and what is known about it, for a whole file.
+/// The metadata shared by every source of one file.
 #[derive(Debug, Clone)]
 pub struct SourceDefaults {
     pub kind: SourceKind,
@@ -293,6 +293,10 @@ pub fn index_path(data_dir: &Path) -> PathBuf {
     data_dir.join(INDEX_DIR)
 }
 
+/// Rebuilds an index chunk from its stored row.
+///
+/// NOTE: the index identifies sources by external id alone, so two collections that use the
+/// same id share search results; give files ids that are unique across collections.
 fn chunk_from_stored(stored: StoredChunk) -> Chunk {
     let mut source = Source::new(
         stored.external_id,
@@ -309,12 +313,11 @@ fn chunk_from_stored(stored: StoredChunk) -> Chunk {
         valid_from: stored.valid_from.and_then(|d| d.parse().ok()),
         valid_until: stored.valid_until.and_then(|d| d.parse().ok()),
     };
-    let length = stored.text.chars().count();
     Chunk {
         source,
         ordinal: u32::try_from(stored.position).unwrap_or(u32::MAX),
-        char_start: 0,
-        char_end: length,
+        char_start: usize::try_from(stored.start_char).unwrap_or(0),
+        char_end: usize::try_from(stored.end_char).unwrap_or(0),
         heading_path: stored
             .heading
             .map(|h| h.split(HEADING_SEPARATOR).map(str::to_owned).collect())

@@ -69,6 +69,9 @@ pub struct StoredChunk {
     pub position: i64,
     pub heading: Option<String>,
     pub text: String,
+    /// Character offsets of the chunk in the source text.
+    pub start_char: i64,
+    pub end_char: i64,
 }
 
 impl Store {
@@ -199,7 +202,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT c.id AS chunk_id, s.id AS source_id, s.collection, s.external_id, s.kind, \
              s.title, s.department, s.status, s.valid_from, s.valid_until, s.classification, \
-             c.position, c.heading, c.text \
+             c.position, c.heading, c.text, c.start_char, c.end_char \
              FROM knowledge_chunks c JOIN knowledge_sources s ON s.id = c.source_id \
              ORDER BY s.id, c.position",
         )
@@ -222,6 +225,8 @@ impl Store {
                     position: row.try_get("position")?,
                     heading: row.try_get("heading")?,
                     text: row.try_get("text")?,
+                    start_char: row.try_get("start_char")?,
+                    end_char: row.try_get("end_char")?,
                 })
             })
             .collect()
