@@ -337,3 +337,25 @@ pub(crate) async fn knowledge_search(
             }
         })
 }
+
+/// Returns the earlier requests that this one probably duplicates, with the reasons: shared
+/// places, wording similarity and the time gap. Nothing is merged.
+pub(crate) async fn get_duplicates(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_id(id)?;
+    visible_request(&state, &principal, id).await?;
+    let links =
+        cityai_services::hotspots::duplicates_of(&state.store, id, principal.department_scope())
+            .await
+            .map_err(|err| {
+                tracing::error!(error = %err, request_id = id, "finding duplicates failed");
+                ApiError::Unavailable {
+                    code: "duplicates_failed",
+                    message: "finding duplicate requests failed; try again later".to_owned(),
+                }
+            })?;
+    Ok(Json(json!({ "id": id, "links": links })))
+}

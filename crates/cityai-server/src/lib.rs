@@ -92,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/requests", get(api::list_requests))
         .route("/api/v1/requests/{id}", get(api::get_request))
         .route("/api/v1/requests/{id}/unmasked", get(api::get_unmasked))
+        .route("/api/v1/requests/{id}/duplicates", get(api::get_duplicates))
         .route(
             "/api/v1/requests/{id}/routing/confirm",
             axum::routing::post(api::confirm_routing),

@@ -91,6 +91,11 @@ pub const ROUTES: &[RoutePolicy] = &[
     ),
     row(
         Verb::Get,
+        "/api/v1/requests/{id}/duplicates",
+        Access::Roles(STAFF_READ),
+    ),
+    row(
+        Verb::Get,
         "/api/v1/requests/{id}/unmasked",
         Access::Roles(UNMASK),
     ),

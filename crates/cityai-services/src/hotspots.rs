@@ -56,3 +56,57 @@ pub async fn hotspots(
     .map_err(|err| ServiceError::Task(err.to_string()))??;
     Ok((spots, count))
 }
+
+/// Finds the earlier requests that request `id` probably duplicates: the same problem at the
+/// same place within the link rule's time gap, with the reason for each link. Links are shown
+/// to staff and never merge requests.
+///
+/// # Errors
+///
+/// [`ServiceError::Store`] for an unknown request or a failed query.
+pub async fn duplicates_of(
+    store: &Store,
+    id: i64,
+    department: Option<&str>,
+) -> Result<Vec<cityai_hotspot::DuplicateLink>, ServiceError> {
+    let rule = LinkRule::default();
+    let request = store
+        .request(id)
+        .await?
+        .ok_or(cityai_store::StoreError::RequestNotFound(id))?;
+    let at = request.submitted_at.unwrap_or(request.received_at);
+    // The rule bounds the gap in days; a whole day more keeps every pair it could link.
+    let gap = chrono::Duration::days(rule.max_gap_days.ceil() as i64 + 1);
+    let rows = store
+        .hotspot_rows(Some(at - gap), Some(at), department)
+        .await?;
+    let to_request = |row: cityai_store::HotspotRow| HotspotRequest {
+        id: row.id,
+        title: row.title,
+        body: row.body,
+        submitted_at: Some(row.submitted_at),
+        citizen_ref: row.citizen_ref,
+        support_votes: row.support_votes,
+        objection_votes: row.objection_votes,
+    };
+    let new = HotspotRequest {
+        id,
+        title: request.title,
+        body: request.body,
+        submitted_at: Some(at),
+        citizen_ref: request.citizen_ref,
+        support_votes: request.support_votes,
+        objection_votes: request.objection_votes,
+    };
+    let recent: Vec<HotspotRequest> = rows
+        .into_iter()
+        .filter(|row| row.id != id)
+        .map(to_request)
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        cityai_hotspot::find_duplicates(&new, &recent, &rule)
+            .map_err(|err| ServiceError::Invalid(err.to_string()))
+    })
+    .await
+    .map_err(|err| ServiceError::Task(err.to_string()))?
+}
