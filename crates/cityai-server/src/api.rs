@@ -359,3 +359,43 @@ pub(crate) async fn get_duplicates(
             })?;
     Ok(Json(json!({ "id": id, "links": links })))
 }
+
+/// Returns the past official replies most similar to a request, for drafting its reply.
+pub(crate) async fn get_similar_replies(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = path_id(id)?;
+    let request = visible_request(&state, &principal, id).await?;
+    let Some(index) = state.knowledge.clone() else {
+        return Err(ApiError::Unavailable {
+            code: "knowledge_unavailable",
+            message: "the knowledge base is not loaded; import past replies with cityai import \
+                      knowledge --kind reply and restart the server"
+                .to_owned(),
+        });
+    };
+    // The stored text is already masked, so no personal data reaches the search.
+    let text = match &request.title {
+        Some(title) => format!("{title}\n{}", request.body),
+        None => request.body.clone(),
+    };
+    let hits = tokio::task::spawn_blocking(move || index.similar_replies(&text, 3))
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, request_id = id, "similar replies task failed");
+            ApiError::Unavailable {
+                code: "knowledge_failed",
+                message: "the knowledge search failed; try again later".to_owned(),
+            }
+        })?
+        .map_err(|err| {
+            tracing::error!(error = %err, request_id = id, "similar replies search failed");
+            ApiError::Unavailable {
+                code: "knowledge_failed",
+                message: "the knowledge search failed; try again later".to_owned(),
+            }
+        })?;
+    Ok(Json(json!({ "id": id, "replies": hits })))
+}

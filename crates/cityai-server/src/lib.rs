@@ -94,6 +94,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/requests/{id}/unmasked", get(api::get_unmasked))
         .route("/api/v1/requests/{id}/duplicates", get(api::get_duplicates))
         .route(
+            "/api/v1/requests/{id}/similar-replies",
+            get(api::get_similar_replies),
+        )
+        .route(
             "/api/v1/requests/{id}/routing/confirm",
             axum::routing::post(api::confirm_routing),
         )

@@ -96,6 +96,11 @@ pub const ROUTES: &[RoutePolicy] = &[
     ),
     row(
         Verb::Get,
+        "/api/v1/requests/{id}/similar-replies",
+        Access::Roles(STAFF_READ),
+    ),
+    row(
+        Verb::Get,
         "/api/v1/requests/{id}/unmasked",
         Access::Roles(UNMASK),
     ),

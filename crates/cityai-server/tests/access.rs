@@ -178,6 +178,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/requests", "ohrau"),
     ("GET", "/api/v1/requests/{id}", "ohrau"),
     ("GET", "/api/v1/requests/{id}/duplicates", "ohrau"),
+    ("GET", "/api/v1/requests/{id}/similar-replies", "ohrau"),
     ("GET", "/api/v1/requests/{id}/unmasked?purpose=check", "oh"),
     ("POST", "/api/v1/requests/{id}/routing/confirm", "ohr"),
     ("POST", "/api/v1/requests/{id}/routing/correct", "ohr"),
