@@ -339,7 +339,8 @@ pub(crate) async fn knowledge_search(
 }
 
 /// Returns the earlier requests that this one probably duplicates, with the reasons: shared
-/// places, wording similarity and the time gap. Nothing is merged.
+/// places, wording similarity and the time gap, computed now over the stored requests, and
+/// the links recorded when requests were imported. Nothing is merged.
 pub(crate) async fn get_duplicates(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -357,7 +358,10 @@ pub(crate) async fn get_duplicates(
                     message: "finding duplicate requests failed; try again later".to_owned(),
                 }
             })?;
-    Ok(Json(json!({ "id": id, "links": links })))
+    let stored = state.store.request_links(id).await?;
+    Ok(Json(
+        json!({ "id": id, "links": links, "linked_at_intake": stored }),
+    ))
 }
 
 /// Returns the past official replies most similar to a request, for drafting its reply.

@@ -90,6 +90,15 @@ pub(crate) async fn requests_page(
             match loaded {
                 Ok((list, counts)) => {
                     let options = FilterOptions::load(&state).await;
+                    let ids: Vec<i64> = list.items.iter().map(|r| r.id).collect();
+                    let repeats = state
+                        .store
+                        .repeated_requests(&ids)
+                        .await
+                        .unwrap_or_else(|err| {
+                            tracing::error!(error = %err, "reading duplicate links failed");
+                            std::collections::HashMap::new()
+                        });
                     let pages = (list.total as u64)
                         .div_ceil(u64::from(page_spec.size))
                         .max(1);
@@ -97,7 +106,7 @@ pub(crate) async fn requests_page(
                         h1 { (heading) }
                         (filter_form(lang, &query, &options))
                         (counts_bar(lang, &counts, list.total))
-                        (request_table(lang, &list, &options, state.city_offset))
+                        (request_table(lang, &list, &options, state.city_offset, &repeats))
                         (pager(lang, &query, page_spec.number, pages))
                     };
                     (StatusCode::OK, content)
@@ -264,6 +273,7 @@ fn request_table(
     list: &RequestList,
     options: &FilterOptions,
     city_offset: FixedOffset,
+    repeats: &std::collections::HashMap<i64, i64>,
 ) -> Markup {
     if list.items.is_empty() {
         return html! { p { (t(lang, "requests.empty")) } };
@@ -285,7 +295,7 @@ fn request_table(
                 }
                 tbody {
                     @for request in &list.items {
-                        (request_row(lang, request, options, city_offset))
+                        (request_row(lang, request, options, city_offset, repeats.get(&request.id).copied()))
                     }
                 }
             }
@@ -293,17 +303,27 @@ fn request_table(
     }
 }
 
+/// Renders one row; `repeats` is the earlier request this one probably repeats.
 fn request_row(
     lang: Lang,
     request: &Request,
     options: &FilterOptions,
     city_offset: FixedOffset,
+    repeats: Option<i64>,
 ) -> Markup {
     let not_set = t(lang, "requests.not_set");
     html! {
         tr {
             td.num { (request.id) }
-            td { (request.display_title(40)) }
+            td {
+                (request.display_title(40))
+                @if let Some(other) = repeats {
+                    " "
+                    span.badge.triage title=(t(lang, "requests.repeats_hint")) {
+                        (tf(lang, "requests.repeats", &[("id", &other)]))
+                    }
+                }
+            }
             td { span class={"badge " (request.status.as_str())} { (status_label(lang, request.status)) } }
             td {
                 @match &request.category {

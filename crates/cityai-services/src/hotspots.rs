@@ -110,3 +110,81 @@ pub async fn duplicates_of(
     .await
     .map_err(|err| ServiceError::Task(err.to_string()))?
 }
+
+/// Links the requests of one import to the earlier requests they probably repeat, and to
+/// each other, and stores the links. Returns how many links were added.
+///
+/// Every request submitted up to the link rule's time gap before the earliest new one is
+/// compared, in one pass of the hot-spot index.
+///
+/// # Errors
+///
+/// The store's errors.
+pub async fn link_import(store: &Store, batch_id: i64) -> Result<usize, ServiceError> {
+    let new_ids: std::collections::HashSet<i64> = store
+        .request_ids_of_import(batch_id)
+        .await?
+        .into_iter()
+        .collect();
+    if new_ids.is_empty() {
+        return Ok(0);
+    }
+    let rule = LinkRule::default();
+    let all = store.hotspot_rows(None, None, None).await?;
+    let earliest_new = all
+        .iter()
+        .filter(|row| new_ids.contains(&row.id))
+        .map(|row| row.submitted_at)
+        .min();
+    let Some(earliest_new) = earliest_new else {
+        return Ok(0);
+    };
+    let window_start = earliest_new - chrono::Duration::days(rule.max_gap_days.ceil() as i64 + 1);
+    let requests: Vec<HotspotRequest> = all
+        .into_iter()
+        .filter(|row| row.submitted_at >= window_start)
+        .map(|row| HotspotRequest {
+            id: row.id,
+            title: row.title,
+            body: row.body,
+            submitted_at: Some(row.submitted_at),
+            citizen_ref: row.citizen_ref,
+            support_votes: row.support_votes,
+            objection_votes: row.objection_votes,
+        })
+        .collect();
+    let links = tokio::task::spawn_blocking(
+        move || -> Result<Vec<cityai_store::RequestLink>, ServiceError> {
+            let mut index =
+                HotspotIndex::new(rule).map_err(|err| ServiceError::Invalid(err.to_string()))?;
+            index
+                .add_batch(requests)
+                .map_err(|err| ServiceError::Invalid(err.to_string()))?;
+            Ok(index
+                .links()
+                .iter()
+                .filter(|link| new_ids.contains(&link.id) || new_ids.contains(&link.other_id))
+                .map(|link| {
+                    // The request stored later links to the one stored earlier.
+                    let (request_id, other_id) = if link.id > link.other_id {
+                        (link.id, link.other_id)
+                    } else {
+                        (link.other_id, link.id)
+                    };
+                    cityai_store::RequestLink {
+                        request_id,
+                        other_id,
+                        reason: serde_json::to_value(link.reason)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                        detail: serde_json::to_string(link).unwrap_or_default(),
+                    }
+                })
+                .collect())
+        },
+    )
+    .await
+    .map_err(|err| ServiceError::Task(err.to_string()))??;
+    Ok(store.record_request_links(&links).await?)
+}

@@ -32,7 +32,7 @@ pub use import::{ImportFile, ImportResult, RowConflict};
 pub use knowledge::{KnowledgeImportResult, NewChunk, NewKnowledgeSource, StoredChunk};
 pub use masking::UnmaskedText;
 pub use migrate::{LATEST_VERSION, MIGRATIONS};
-pub use requests::{HotspotRow, Page, RequestCounts, RequestFilter, RequestList};
+pub use requests::{HotspotRow, Page, RequestCounts, RequestFilter, RequestLink, RequestList};
 pub use routing::{
     LabelledRequest, RoutingDecision, RoutingOutcome, StoredModelInfo, UnroutedRequest,
 };

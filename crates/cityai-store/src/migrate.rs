@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "knowledge",
         sql: include_str!("../migrations/sqlite/0007_knowledge.sql"),
     },
+    Migration {
+        version: 8,
+        name: "request_links",
+        sql: include_str!("../migrations/sqlite/0008_request_links.sql"),
+    },
 ];
 
 /// The schema version this build writes.

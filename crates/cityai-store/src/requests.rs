@@ -349,3 +349,115 @@ impl Store {
             .collect()
     }
 }
+
+/// A suggested duplicate link: `request_id` probably repeats `other_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestLink {
+    pub request_id: i64,
+    pub other_id: i64,
+    pub reason: String,
+    /// Shared places, similarities and the time gap, as JSON text.
+    pub detail: String,
+}
+
+impl Store {
+    /// Returns the ids of the requests stored by one import.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the query fails.
+    pub async fn request_ids_of_import(&self, batch_id: i64) -> Result<Vec<i64>> {
+        let rows = sqlx::query("SELECT id FROM requests WHERE import_batch_id = $1 ORDER BY id")
+            .bind(batch_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get::<i64, _>("id")?))
+            .collect()
+    }
+
+    /// Stores suggested duplicate links and audits how many were added; a link already
+    /// stored is kept as it was.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when a statement fails; nothing is stored then.
+    pub async fn record_request_links(&self, links: &[RequestLink]) -> Result<usize> {
+        let mut tx = self.pool.begin().await?;
+        let now = to_storage(Utc::now());
+        let mut added = 0;
+        for link in links {
+            added += sqlx::query(
+                "INSERT INTO request_links (request_id, other_id, reason, detail, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id, other_id) DO NOTHING",
+            )
+            .bind(link.request_id)
+            .bind(link.other_id)
+            .bind(&link.reason)
+            .bind(&link.detail)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected() as usize;
+        }
+        if added > 0 {
+            crate::audit::append(
+                &mut tx,
+                &crate::AuditEvent::new("system", "requests.link_duplicates")
+                    .detail(serde_json::json!({"links": added})),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Returns the stored links from or to a request.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the query fails.
+    pub async fn request_links(&self, id: i64) -> Result<Vec<RequestLink>> {
+        let rows = sqlx::query(
+            "SELECT request_id, other_id, reason, detail FROM request_links \
+             WHERE request_id = $1 OR other_id = $1 ORDER BY request_id, other_id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RequestLink {
+                    request_id: row.try_get("request_id")?,
+                    other_id: row.try_get("other_id")?,
+                    reason: row.try_get("reason")?,
+                    detail: row.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Returns, for each of `ids` that repeats an earlier request, the earliest such request.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the query fails.
+    pub async fn repeated_requests(
+        &self,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, i64>> {
+        let mut found = std::collections::HashMap::new();
+        for id in ids {
+            let row = sqlx::query(
+                "SELECT MIN(other_id) AS other FROM request_links WHERE request_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+            if let Some(other) = row.try_get::<Option<i64>, _>("other")? {
+                found.insert(*id, other);
+            }
+        }
+        Ok(found)
+    }
+}

@@ -13,6 +13,22 @@ fn ranks_real_hot_spots_and_exports_them() {
     let data = dir.path().join("data");
     let imported = import_ok(&data, &shared_data("teddy2020/hotspot_messages.csv"), &[]);
     assert_eq!(imported["imported"], 4326);
+    // The file has reposts and repeated complaints, which intake links without merging.
+    let links = imported["duplicate_links"].as_u64().unwrap();
+    assert!(links > 100, "{links} links");
+
+    // A new message that repeats a known complaint is linked to it on intake.
+    let repeat = dir.path().join("repeat.csv");
+    std::fs::write(
+        &repeat,
+        "留言编号,留言用户,留言主题,留言时间,留言详情\n\
+         900001,A009999,丽发新城小区旁搅拌站噪音扰民,2020-01-26 09:00:00,\
+         A市A2区丽发新城小区附近的违建搅拌站日夜施工，噪音和粉尘严重扰民，请尽快处理。\n",
+    )
+    .unwrap();
+    let again = import_ok(&data, &repeat, &[]);
+    assert_eq!(again["imported"], 1);
+    assert!(again["duplicate_links"].as_u64().unwrap() >= 1, "{again}");
 
     let output = cityai(&data)
         .args(["hotspots", "--top", "5", "--json"])
@@ -24,7 +40,7 @@ fn ranks_real_hot_spots_and_exports_them() {
         String::from_utf8_lossy(&output.stderr)
     );
     let ranked: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(ranked["requests_considered"], 4326);
+    assert_eq!(ranked["requests_considered"], 4327);
     let spots = ranked["hotspots"].as_array().unwrap();
     assert_eq!(spots.len(), 5);
     // The mixing plant beside 丽发新城 drew dozens of citizens over half a year.
@@ -54,7 +70,7 @@ fn ranks_real_hot_spots_and_exports_them() {
         .unwrap();
     let window: Value = serde_json::from_slice(&output.stdout).unwrap();
     let considered = window["requests_considered"].as_u64().unwrap();
-    assert!(considered > 0 && considered < 4326, "{considered}");
+    assert!(considered > 0 && considered < 4327, "{considered}");
 
     for name in ["top.csv", "top.xlsx"] {
         let path = dir.path().join(name);

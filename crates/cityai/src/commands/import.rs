@@ -41,6 +41,8 @@ struct RequestsSummary<'a> {
     /// The routing counts of the new requests, when a routing model is active.
     #[serde(skip_serializing_if = "Option::is_none")]
     routing: Option<RoutingSummary>,
+    /// Suggested links from new requests to requests they probably repeat.
+    duplicate_links: usize,
     #[serde(flatten)]
     mapping: &'a cityai_import::ColumnMapping,
     rejected_rows: Vec<RejectedRowReport>,
@@ -72,8 +74,8 @@ pub async fn requests(
 
     let mut rejected = parsed.rejected.clone();
     let strict_failed = args.strict && !rejected.is_empty();
-    let (result, routing) = if strict_failed {
-        (ImportResult::default(), None)
+    let (result, routing, duplicate_links) = if strict_failed {
+        (ImportResult::default(), None, 0)
     } else {
         write_rows(global, args, &parsed).await?
     };
@@ -121,6 +123,7 @@ pub async fn requests(
             rows_total: parsed.rows_total,
             categories_added: result.categories_added,
             routing,
+            duplicate_links,
             mapping: &parsed.mapping,
             rejected_rows: rejected
                 .iter()
@@ -132,7 +135,14 @@ pub async fn requests(
         })?;
     } else {
         print_text_summary(lang, &parsed, &result, &rejected, nothing_stored);
-        if let Some(routing) = routing {
+        if duplicate_links > 0 {
+            output::line(&tf(
+                lang,
+                "import.duplicate_links",
+                &[("links", &duplicate_links)],
+            ));
+        }
+        if let Some(routing) = routing.filter(|r| r.routed > 0) {
             output::line(&tf(
                 lang,
                 "routing.imported_routed",
@@ -200,13 +210,13 @@ async fn differing_fields(
     Ok(names.join(", "))
 }
 
-/// Stores the good rows and, when a routing model is active, routes the new requests that
-/// came without a category.
+/// Stores the good rows, routes the new requests that came without a category when a
+/// routing model is active, and links new requests to the ones they probably repeat.
 async fn write_rows(
     global: &GlobalOptions,
     args: &ImportRequestsArgs,
     parsed: &ParsedFile,
-) -> anyhow::Result<(ImportResult, Option<RoutingSummary>)> {
+) -> anyhow::Result<(ImportResult, Option<RoutingSummary>, usize)> {
     let store = super::open_store(global).await?;
     let file = ImportFile {
         file_name: parsed.file_name.clone(),
@@ -234,8 +244,13 @@ async fn write_rows(
     {
         routing = Some(cityai_services::routing::route_pending(&store, &model).await?);
     }
+    let duplicate_links = if result.committed && result.imported > 0 {
+        cityai_services::hotspots::link_import(&store, result.batch_id).await?
+    } else {
+        0
+    };
     store.close().await;
-    Ok((result, routing))
+    Ok((result, routing, duplicate_links))
 }
 
 /// Returns a progress bar on an interactive terminal, and a hidden one otherwise.

@@ -130,6 +130,8 @@ async fn load_demo(global: &GlobalOptions, store: &Store) -> anyhow::Result<()> 
         .await
         .context("cannot load the demo requests")?;
     tracing::info!(requests = result.imported, "loaded demo data");
+    let links = cityai_services::hotspots::link_import(store, result.batch_id).await?;
+    tracing::info!(links, "linked demo requests that repeat each other");
 
     // Train the router on the demo history and route the demo requests that came without a
     // category, so that the console shows the triage queue and routing results.
