@@ -111,11 +111,18 @@ pub async fn duplicates_of(
     .map_err(|err| ServiceError::Task(err.to_string()))?
 }
 
+/// The largest import whose requests are linked on intake.
+pub const MAX_LINKED_IMPORT: usize = 20_000;
+
 /// Links the requests of one import to the earlier requests they probably repeat, and to
 /// each other, and stores the links. Returns how many links were added.
 ///
 /// Every request submitted up to the link rule's time gap before the earliest new one is
-/// compared, in one pass of the hot-spot index.
+/// compared, in one pass of the hot-spot index. Imports of more than [`MAX_LINKED_IMPORT`]
+/// requests are not linked.
+///
+/// NOTE: the pass rebuilds the index over the whole window for every import, which suits a
+/// city of thousands of requests a day; a persistent index would be needed far beyond that.
 ///
 /// # Errors
 ///
@@ -127,6 +134,16 @@ pub async fn link_import(store: &Store, batch_id: i64) -> Result<usize, ServiceE
         .into_iter()
         .collect();
     if new_ids.is_empty() {
+        return Ok(0);
+    }
+    if new_ids.len() > MAX_LINKED_IMPORT {
+        // A load of history this large is not intake; linking it would compare many near
+        // copies pairwise. `cityai hotspots` still groups it.
+        tracing::info!(
+            requests = new_ids.len(),
+            limit = MAX_LINKED_IMPORT,
+            "import too large to link duplicates on intake; skipped"
+        );
         return Ok(0);
     }
     let rule = LinkRule::default();

@@ -244,8 +244,15 @@ async fn write_rows(
     {
         routing = Some(cityai_services::routing::route_pending(&store, &model).await?);
     }
+    // Links are suggestions: failing to find them must not fail an import already stored.
     let duplicate_links = if result.committed && result.imported > 0 {
-        cityai_services::hotspots::link_import(&store, result.batch_id).await?
+        match cityai_services::hotspots::link_import(&store, result.batch_id).await {
+            Ok(links) => links,
+            Err(err) => {
+                tracing::warn!(error = %err, "linking duplicate requests failed");
+                0
+            }
+        }
     } else {
         0
     };
