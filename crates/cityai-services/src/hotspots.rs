@@ -6,6 +6,19 @@ use cityai_store::Store;
 
 use crate::ServiceError;
 
+/// Converts a stored row into the hot-spot crate's input.
+fn hotspot_request(row: cityai_store::HotspotRow) -> HotspotRequest {
+    HotspotRequest {
+        id: row.id,
+        title: row.title,
+        body: row.body,
+        submitted_at: Some(row.submitted_at),
+        citizen_ref: row.citizen_ref,
+        support_votes: row.support_votes,
+        objection_votes: row.objection_votes,
+    }
+}
+
 /// Finds the hottest groups of requests submitted in `[from, to]`, optionally only among one
 /// department's requests, ranked by the heat index.
 ///
@@ -24,18 +37,7 @@ pub async fn hotspots(
 ) -> Result<(Vec<Hotspot>, usize), ServiceError> {
     let rows = store.hotspot_rows(from, to, department).await?;
     let count = rows.len();
-    let requests: Vec<HotspotRequest> = rows
-        .into_iter()
-        .map(|row| HotspotRequest {
-            id: row.id,
-            title: row.title,
-            body: row.body,
-            submitted_at: Some(row.submitted_at),
-            citizen_ref: row.citizen_ref,
-            support_votes: row.support_votes,
-            objection_votes: row.objection_votes,
-        })
-        .collect();
+    let requests: Vec<HotspotRequest> = rows.into_iter().map(hotspot_request).collect();
     let query = HotspotQuery {
         from,
         to,
@@ -80,15 +82,6 @@ pub async fn duplicates_of(
     let rows = store
         .hotspot_rows(Some(at - gap), Some(at), department)
         .await?;
-    let to_request = |row: cityai_store::HotspotRow| HotspotRequest {
-        id: row.id,
-        title: row.title,
-        body: row.body,
-        submitted_at: Some(row.submitted_at),
-        citizen_ref: row.citizen_ref,
-        support_votes: row.support_votes,
-        objection_votes: row.objection_votes,
-    };
     let new = HotspotRequest {
         id,
         title: request.title,
@@ -101,7 +94,7 @@ pub async fn duplicates_of(
     let recent: Vec<HotspotRequest> = rows
         .into_iter()
         .filter(|row| row.id != id)
-        .map(to_request)
+        .map(hotspot_request)
         .collect();
     tokio::task::spawn_blocking(move || {
         cityai_hotspot::find_duplicates(&new, &recent, &rule)
@@ -121,8 +114,8 @@ pub const MAX_LINKED_IMPORT: usize = 20_000;
 /// compared, in one pass of the hot-spot index. Imports of more than [`MAX_LINKED_IMPORT`]
 /// requests are not linked.
 ///
-/// NOTE: the pass rebuilds the index over the whole window for every import, which suits a
-/// city of thousands of requests a day; a persistent index would be needed far beyond that.
+/// NOTE: the pass rebuilds the index over the whole window for every import. That suits a
+/// city of thousands of requests a day, but far beyond that a persistent index is needed.
 ///
 /// # Errors
 ///
@@ -160,15 +153,7 @@ pub async fn link_import(store: &Store, batch_id: i64) -> Result<usize, ServiceE
     let requests: Vec<HotspotRequest> = all
         .into_iter()
         .filter(|row| row.submitted_at >= window_start)
-        .map(|row| HotspotRequest {
-            id: row.id,
-            title: row.title,
-            body: row.body,
-            submitted_at: Some(row.submitted_at),
-            citizen_ref: row.citizen_ref,
-            support_votes: row.support_votes,
-            objection_votes: row.objection_votes,
-        })
+        .map(hotspot_request)
         .collect();
     let links = tokio::task::spawn_blocking(
         move || -> Result<Vec<cityai_store::RequestLink>, ServiceError> {

@@ -296,7 +296,7 @@ pub fn index_path(data_dir: &Path) -> PathBuf {
 /// Rebuilds an index chunk from its stored row.
 ///
 /// NOTE: the index identifies sources by external id alone, so two collections that use the
-/// same id share search results; give files ids that are unique across collections.
+/// same id share search results. Give files ids that are unique across collections.
 fn chunk_from_stored(stored: StoredChunk) -> Chunk {
     let mut source = Source::new(
         stored.external_id,
@@ -405,7 +405,7 @@ pub struct GeneratedAnswer {
     pub answer: cityai_llm::LabelledText,
     /// The cited passages, as source ids in citation order.
     pub cited_sources: Vec<String>,
-    /// Whether the model said the passages do not contain the answer.
+    /// Whether the model replied that the passages do not contain the answer.
     pub refused: bool,
 }
 
@@ -417,7 +417,7 @@ pub struct AskResult {
     pub results: cityai_knowledge::SearchResults,
     pub extractive: cityai_knowledge::AnswerOutcome,
     pub generated: Option<GeneratedAnswer>,
-    /// Why the LLM gave no answer, when it was asked and failed.
+    /// The reason the LLM gave no answer, when it was called and failed.
     pub llm_error: Option<String>,
 }
 

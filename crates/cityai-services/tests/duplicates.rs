@@ -42,10 +42,14 @@ async fn repeated_complaints_link_to_earlier_ones() {
         rows_total: rows.len(),
         rows_rejected: 0,
     };
-    store
+    let imported = store
         .import_requests(&file, &rows, false, &mut |_| {})
         .await
         .unwrap();
+    let linked = cityai_services::hotspots::link_import(&store, imported.batch_id)
+        .await
+        .unwrap();
+    assert!(linked > 100, "{linked} links stored on intake");
 
     let (spots, _) = cityai_services::hotspots::hotspots(&store, None, None, None, 1)
         .await
@@ -67,6 +71,14 @@ async fn repeated_complaints_link_to_earlier_ones() {
         links.iter().any(|link| members.contains(&link.other_id)),
         "a link points into the same hot spot"
     );
+    let repeats = store.repeated_requests(members).await.unwrap();
+    assert!(
+        !repeats.is_empty(),
+        "members of a hot spot repeat earlier requests"
+    );
+    for (id, earlier) in &repeats {
+        assert!(earlier < id, "request {id} repeats {earlier}");
+    }
     let missing = cityai_services::hotspots::duplicates_of(&store, 999_999, None).await;
     assert!(missing.is_err());
 }

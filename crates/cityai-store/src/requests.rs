@@ -446,18 +446,20 @@ impl Store {
         &self,
         ids: &[i64],
     ) -> Result<std::collections::HashMap<i64, i64>> {
-        let mut found = std::collections::HashMap::new();
-        for id in ids {
-            let row = sqlx::query(
-                "SELECT MIN(other_id) AS other FROM request_links WHERE request_id = $1",
-            )
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?;
-            if let Some(other) = row.try_get::<Option<i64>, _>("other")? {
-                found.insert(*id, other);
-            }
+        if ids.is_empty() {
+            return Ok(std::collections::HashMap::new());
         }
-        Ok(found)
+        let mut query = sqlx::QueryBuilder::<Any>::new(
+            "SELECT request_id, MIN(other_id) AS other FROM request_links WHERE request_id IN (",
+        );
+        let mut list = query.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        query.push(") GROUP BY request_id");
+        let rows = query.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("request_id")?, row.try_get("other")?)))
+            .collect()
     }
 }
