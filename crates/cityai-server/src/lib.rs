@@ -8,26 +8,32 @@ mod api;
 mod audit_view;
 mod auth;
 mod console;
+mod dashboard_view;
+mod detail_view;
 mod error;
 mod filters;
 mod hotspots_view;
+mod knowledge_view;
 mod lang;
 mod layout;
 mod login;
 pub mod policy;
+mod triage_view;
+mod views;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderName, Request};
+use axum::http::{HeaderName, HeaderValue, Request, header};
 use axum::response::Redirect;
 use axum::routing::get;
 use chrono::FixedOffset;
 use cityai_core::Lang;
 use cityai_store::Store;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -80,6 +86,21 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(login::login_page).post(login::login))
         .route("/logout", axum::routing::post(login::logout))
         .route("/requests", get(console::requests_page))
+        .route("/requests/{id}", get(detail_view::page_view))
+        .route(
+            "/requests/{id}/reply/draft",
+            axum::routing::post(detail_view::create_draft),
+        )
+        .route(
+            "/requests/{id}/reply",
+            axum::routing::post(detail_view::save_reply),
+        )
+        .route("/triage", get(triage_view::page_view))
+        .route("/triage/{id}", axum::routing::post(triage_view::decide))
+        .route("/knowledge", get(knowledge_view::page_view))
+        .route("/dashboard", get(dashboard_view::page_view))
+        .route(layout::STYLESHEET_PATH, get(stylesheet))
+        .route(layout::SCRIPT_PATH, get(script))
         .route("/audit", get(audit_view::page_view))
         .route("/hotspots", get(hotspots_view::page_view))
         .route("/api/v1/hotspots", get(hotspots_view::list))
@@ -132,6 +153,38 @@ pub fn router(state: AppState) -> Router {
                 }),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+}
+
+/// Pages load only their own style sheet, script and forms, and may not be framed.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+async fn stylesheet() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        layout::STYLESHEET,
+    )
+}
+
+async fn script() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        layout::SCRIPT,
+    )
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes the requests in

@@ -64,6 +64,9 @@ const UNMASK: &[Role] = &[Role::Operator, Role::Handler];
 
 const AUDIT_READ: &[Role] = &[Role::Auditor, Role::Admin];
 
+/// Staff who draft, edit and approve replies. Handlers only for their own department.
+const REPLY_STAFF: &[Role] = &[Role::Handler, Role::Reviewer];
+
 const fn row(verb: Verb, path: &'static str, access: Access) -> RoutePolicy {
     RoutePolicy { verb, path, access }
 }
@@ -76,7 +79,24 @@ pub const ROUTES: &[RoutePolicy] = &[
     row(Verb::Post, "/logout", Access::SignedIn),
     row(Verb::Get, "/healthz", Access::Public),
     row(Verb::Get, "/readyz", Access::Public),
+    row(Verb::Get, "/static/console.css", Access::Public),
+    row(Verb::Get, "/static/console.js", Access::Public),
+    row(Verb::Get, "/dashboard", Access::Roles(STAFF_READ)),
     row(Verb::Get, "/requests", Access::Roles(STAFF_READ)),
+    row(Verb::Get, "/requests/{id}", Access::Roles(STAFF_READ)),
+    row(
+        Verb::Post,
+        "/requests/{id}/reply/draft",
+        Access::Roles(REPLY_STAFF),
+    ),
+    row(
+        Verb::Post,
+        "/requests/{id}/reply",
+        Access::Roles(REPLY_STAFF),
+    ),
+    row(Verb::Get, "/triage", Access::Roles(ROUTING_STAFF)),
+    row(Verb::Post, "/triage/{id}", Access::Roles(ROUTING_STAFF)),
+    row(Verb::Get, "/knowledge", Access::Roles(STAFF_READ)),
     row(Verb::Get, "/audit", Access::Roles(AUDIT_READ)),
     row(Verb::Get, "/hotspots", Access::Roles(STAFF_READ)),
     row(Verb::Get, "/api/v1/hotspots", Access::Roles(STAFF_READ)),

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod hotspots;
 pub mod knowledge;
+pub mod replies;
 pub mod routing;
 
 /// A failure of a service step.

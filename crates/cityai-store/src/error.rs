@@ -61,6 +61,18 @@ pub enum StoreError {
     )]
     DepartmentRequired(cityai_core::Role),
 
+    #[error("reply draft {0} not found")]
+    DraftNotFound(i64),
+
+    #[error(
+        "reply draft {0} is no longer open: it was approved or a newer draft replaced it; \
+         reload the request"
+    )]
+    DraftClosed(i64),
+
+    #[error("the reply text is empty; write the reply before approving it")]
+    EmptyReply,
+
     #[error("API key {0:?} not found or already revoked")]
     ApiKeyNotFound(String),
 

@@ -13,6 +13,7 @@ mod import;
 mod knowledge;
 mod masking;
 mod migrate;
+mod replies;
 mod requests;
 mod routing;
 mod rows;
@@ -32,6 +33,9 @@ pub use import::{ImportFile, ImportResult, RowConflict};
 pub use knowledge::{KnowledgeImportResult, NewChunk, NewKnowledgeSource, StoredChunk};
 pub use masking::UnmaskedText;
 pub use migrate::{LATEST_VERSION, MIGRATIONS};
+pub use replies::{
+    DashboardFigures, DraftStatus, NewReplyDraft, ReplyDraft, ReplyRecord, TimelineEvent, ai_share,
+};
 pub use requests::{HotspotRow, Page, RequestCounts, RequestFilter, RequestLink, RequestList};
 pub use routing::{
     LabelledRequest, RoutingDecision, RoutingOutcome, StoredModelInfo, UnroutedRequest,

@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "request_links",
         sql: include_str!("../migrations/sqlite/0008_request_links.sql"),
     },
+    Migration {
+        version: 9,
+        name: "reply_drafts",
+        sql: include_str!("../migrations/sqlite/0009_reply_drafts.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,178 @@
+//! Helpers shared by the console pages: language, page responses, times and the router's
+//! stored decision.
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, FixedOffset, Utc};
+use cityai_core::Lang;
+use cityai_core::i18n::t;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{CSRF_FIELD, Principal};
+use crate::lang::{negotiate, set_cookie};
+use crate::layout::{other, page};
+
+/// The language of one console response and the cookie that remembers a new choice.
+#[derive(Debug)]
+pub(crate) struct PageLang {
+    pub lang: Lang,
+    cookie: Option<axum::http::HeaderValue>,
+}
+
+impl PageLang {
+    pub(crate) fn new(state: &AppState, query_lang: Option<&str>, headers: &HeaderMap) -> Self {
+        let (lang, cookie) = negotiate(query_lang, headers, state.default_lang);
+        PageLang { lang, cookie }
+    }
+
+    /// Renders `content` in the console frame. `path` is the page's own URL, with its query
+    /// string if any, for the language switch link.
+    pub(crate) fn respond(
+        self,
+        status: StatusCode,
+        title: &str,
+        path: &str,
+        principal: &Principal,
+        content: Markup,
+    ) -> Response {
+        let switch_href = with_param(path, "lang", other(self.lang).tag());
+        let mut response = (
+            status,
+            page(self.lang, title, &switch_href, Some(principal), content),
+        )
+            .into_response();
+        set_cookie(response.headers_mut(), self.cookie);
+        response
+    }
+}
+
+/// Returns `path` with `name=value` set in its query string, replacing an earlier value.
+pub(crate) fn with_param(path: &str, name: &str, value: &str) -> String {
+    let (base, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut pairs: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(name))
+        .collect();
+    let added = format!("{name}={}", crate::auth::percent_encode(value));
+    pairs.push(&added);
+    format!("{base}?{}", pairs.join("&"))
+}
+
+/// The hidden CSRF field of a form posted with the session cookie.
+pub(crate) fn csrf_field(principal: &Principal) -> Markup {
+    html! {
+        @if let Some(token) = principal.csrf_token() {
+            input type="hidden" name=(CSRF_FIELD) value=(token);
+        }
+    }
+}
+
+/// Formats a UTC time in the city's time zone, minutes precision.
+pub(crate) fn local_time(at: DateTime<Utc>, offset: FixedOffset) -> String {
+    at.with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Formats a stored RFC 3339 time in the city's time zone; unreadable values stay as stored.
+pub(crate) fn local_stored_time(at: &str, offset: FixedOffset) -> String {
+    cityai_core::time::from_storage(at)
+        .map(|t| local_time(t, offset))
+        .unwrap_or_else(|| at.to_owned())
+}
+
+/// Renders a `<time>` element for a UTC time.
+pub(crate) fn time_element(at: DateTime<Utc>, offset: FixedOffset) -> Markup {
+    html! { time datetime=(cityai_core::time::to_storage(at)) { (local_time(at, offset)) } }
+}
+
+/// A percentage with no decimals, such as `87%`.
+pub(crate) fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+/// The router's stored decision for a request, as the console shows it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct RoutingDetails {
+    #[serde(default)]
+    pub top: Vec<RankedLabel>,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceItem>,
+    #[serde(default)]
+    pub similar: Vec<SimilarItem>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct RankedLabel {
+    pub label: String,
+    pub probability: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct EvidenceItem {
+    pub text: String,
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct SimilarItem {
+    pub request_id: i64,
+    pub category: String,
+    pub similarity: f64,
+}
+
+impl RoutingDetails {
+    /// Reads the stored JSON; a damaged value shows as no suggestion and is logged.
+    pub(crate) fn parse(json: &str) -> Self {
+        serde_json::from_str(json).unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "cannot read a stored routing decision");
+            RoutingDetails::default()
+        })
+    }
+}
+
+/// Renders the evidence words and the similar past requests of a routing decision.
+pub(crate) fn routing_evidence(lang: Lang, details: &RoutingDetails) -> Markup {
+    html! {
+        @if !details.evidence.is_empty() {
+            h3 { (t(lang, "triage.evidence")) }
+            ul.chips aria-label=(t(lang, "triage.evidence")) {
+                @for item in &details.evidence {
+                    li title=(format!("{:.3}", item.weight)) { (item.text) }
+                }
+            }
+        }
+        @if !details.similar.is_empty() {
+            h3 { (t(lang, "triage.similar")) }
+            ul.similar {
+                @for item in &details.similar {
+                    li {
+                        a href=(format!("/requests/{}", item.request_id)) { "#" (item.request_id) }
+                        " · " (item.category) " · "
+                        span.muted { (t(lang, "triage.similarity")) " " (percent(item.similarity)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Renders an error message on its own.
+pub(crate) fn error_content(heading: &str, message: &str) -> Markup {
+    html! { h1 { (heading) } p.error role="alert" { (message) } }
+}
+
+/// Renders the label every AI-generated text carries.
+pub(crate) fn ai_label(lang: Lang) -> Markup {
+    html! { p.ai-label role="note" { (t(lang, "reply.ai_label")) } }
+}
+
+/// Logs a store failure and returns the generic error message of the language.
+pub(crate) fn internal(lang: Lang, err: &dyn std::error::Error, what: &str) -> String {
+    tracing::error!(error = %err, source = ?err.source(), "{what} failed");
+    t(lang, "error.internal").to_owned()
+}
