@@ -10,6 +10,7 @@
 mod clusters;
 mod departments;
 mod generate;
+mod knowledge;
 mod places;
 mod replies;
 mod scenarios;
@@ -17,6 +18,8 @@ mod taxonomy;
 
 use chrono::{DateTime, Utc};
 use cityai_core::{Department, NewRequest, TaxonomyEntry};
+
+pub use knowledge::DemoSource;
 
 /// Returns the municipal departments, each with a unique short ASCII code.
 pub fn departments() -> Vec<Department> {
@@ -33,6 +36,12 @@ pub fn taxonomy() -> Vec<TaxonomyEntry> {
 /// submission time and numbered `DEMO-000001` onwards in that order.
 pub fn requests(now: DateTime<Utc>) -> Vec<NewRequest> {
     generate::requests(now)
+}
+
+/// Returns the demo knowledge sources: FAQ entries and policy texts of the demo city's
+/// departments.
+pub fn knowledge() -> &'static [DemoSource] {
+    knowledge::SOURCES
 }
 
 #[cfg(test)]

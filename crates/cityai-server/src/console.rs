@@ -316,7 +316,7 @@ fn request_row(
         tr {
             td.num { (request.id) }
             td {
-                (request.display_title(40))
+                a href=(format!("/requests/{}", request.id)) { (request.display_title(40)) }
                 @if let Some(other) = repeats {
                     " "
                     span.badge.triage title=(t(lang, "requests.repeats_hint")) {

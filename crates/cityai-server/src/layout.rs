@@ -30,6 +30,8 @@ pub(crate) fn page(
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (t(lang, "app.name")) }
+                // No favicon request: an empty data URL keeps the browser from asking for one.
+                link rel="icon" href="data:,";
                 link rel="stylesheet" href=(STYLESHEET_PATH);
                 script src=(SCRIPT_PATH) defer {}
             }

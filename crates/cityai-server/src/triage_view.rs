@@ -170,7 +170,7 @@ pub(crate) async fn page_view(
                             button type="submit" aria-keyshortcuts=(i + 1) {
                                 kbd { (i + 1) }
                                 " "
-                                @if current.as_deref() == Some(ranked.label.as_str()) {
+                                @if current.as_deref().is_some_and(|c| within(c, &ranked.label)) {
                                     (t(lang, "triage.confirm"))
                                 } @else {
                                     (t(lang, "triage.choose"))
@@ -278,6 +278,14 @@ pub(crate) async fn decide(
             )
         }
     }
+}
+
+/// Returns whether `category` is `chosen` or lies below it.
+fn within(category: &str, chosen: &str) -> bool {
+    category == chosen
+        || category
+            .strip_prefix(chosen)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Handlers see their own department's requests only.

@@ -111,7 +111,8 @@ pub struct TimelineEvent {
 /// Figures for the console dashboard.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct DashboardFigures {
-    /// Requests per day (city-local date `YYYY-MM-DD`), oldest first, over the window.
+    /// Requests per day of submission (city-local date `YYYY-MM-DD`), oldest first, over
+    /// the window.
     pub per_day: Vec<(String, i64)>,
     /// Requests per first-level category over the window, largest first; `None` is
     /// uncategorised.
@@ -453,7 +454,7 @@ impl Store {
 
         let audited = sqlx::query(
             "SELECT occurred_at, actor, action, detail FROM audit_events \
-             WHERE target = $1 ORDER BY seq",
+             WHERE target = $1 AND action <> 'routing.route' ORDER BY seq",
         )
         .bind(format!("request:{request_id}"))
         .fetch_all(&self.pool)
@@ -556,7 +557,8 @@ impl Store {
             .map_err(Into::into)
     }
 
-    /// Computes the dashboard's figures for requests received from `since` (RFC 3339 UTC),
+    /// Computes the dashboard's figures for requests submitted from `since` (RFC 3339 UTC;
+    /// the receipt time stands in for a missing submission time),
     /// with days cut at `utc_offset_minutes`, counting open requests received before
     /// `overdue_before` without a reply as overdue; within `department` when given.
     ///
@@ -573,8 +575,8 @@ impl Store {
         let department = department.map(str::to_owned);
         let shift = format!("{utc_offset_minutes:+} minutes");
         let per_day = sqlx::query(
-            "SELECT date(received_at, $1) AS day, COUNT(*) AS n FROM requests \
-             WHERE received_at >= $2 AND (CAST($3 AS TEXT) IS NULL OR department_code = $3) \
+            "SELECT date(COALESCE(submitted_at, received_at), $1) AS day, COUNT(*) AS n \
+             FROM requests WHERE COALESCE(submitted_at, received_at) >= $2 AND (CAST($3 AS TEXT) IS NULL OR department_code = $3) \
              GROUP BY day ORDER BY day",
         )
         .bind(&shift)
@@ -589,7 +591,7 @@ impl Store {
         let mut per_category: Vec<(Option<String>, i64)> = Vec::new();
         let rows = sqlx::query(
             "SELECT category_path, COUNT(*) AS n FROM requests \
-             WHERE received_at >= $1 AND (CAST($2 AS TEXT) IS NULL OR department_code = $2) \
+             WHERE COALESCE(submitted_at, received_at) >= $1 AND (CAST($2 AS TEXT) IS NULL OR department_code = $2) \
              GROUP BY category_path",
         )
         .bind(since)

@@ -108,7 +108,9 @@ async fn load_demo(global: &GlobalOptions, store: &Store) -> anyhow::Result<()> 
         .await
         .context("cannot load the demo taxonomy")?;
 
-    let rows: Vec<ImportRow> = cityai_demo::requests(chrono::Utc::now())
+    let requests = cityai_demo::requests(chrono::Utc::now());
+    let documents = demo_knowledge(&requests, &taxonomy);
+    let rows: Vec<ImportRow> = requests
         .into_iter()
         .enumerate()
         .map(|(i, request)| ImportRow {
@@ -130,6 +132,16 @@ async fn load_demo(global: &GlobalOptions, store: &Store) -> anyhow::Result<()> 
         .await
         .context("cannot load the demo requests")?;
     tracing::info!(requests = result.imported, "loaded demo data");
+    let knowledge = cityai_services::knowledge::import_documents(
+        store,
+        &global.data_dir,
+        &documents,
+        "demo",
+        "system:demo",
+    )
+    .await
+    .context("cannot load the demo knowledge")?;
+    tracing::info!(sources = knowledge.added, "loaded demo knowledge");
     let links = cityai_services::hotspots::link_import(store, result.batch_id).await?;
     tracing::info!(links, "linked demo requests that repeat each other");
 
@@ -158,4 +170,57 @@ async fn load_demo(global: &GlobalOptions, store: &Store) -> anyhow::Result<()> 
         ],
     ));
     Ok(())
+}
+
+/// Returns the demo knowledge: the FAQ entries and policies, and the official replies of
+/// the demo requests as past replies for drafting.
+fn demo_knowledge(
+    requests: &[cityai_core::NewRequest],
+    taxonomy: &[cityai_core::TaxonomyEntry],
+) -> Vec<cityai_knowledge::SourceDocument> {
+    use cityai_knowledge::{Block, BlockKind, Source, SourceDocument, SourceKind};
+
+    let mut documents = Vec::new();
+    for demo in cityai_demo::knowledge() {
+        let kind = if demo.kind == "policy" {
+            SourceKind::Policy
+        } else {
+            SourceKind::Faq
+        };
+        let mut source = Source::new(demo.id, kind);
+        source.title = Some(demo.title.to_owned());
+        source.department = Some(demo.department.to_owned());
+        let blocks = demo
+            .text
+            .split("\n\n")
+            .enumerate()
+            .map(|(i, paragraph)| match kind {
+                SourceKind::Faq if i == 0 => Block::new(BlockKind::Question, paragraph),
+                SourceKind::Faq => Block::new(BlockKind::Answer, paragraph),
+                _ if paragraph.starts_with('第') && paragraph.contains('章') => {
+                    Block::heading(1, paragraph)
+                }
+                _ => Block::paragraph(paragraph),
+            })
+            .collect();
+        documents.push(SourceDocument { source, blocks });
+    }
+    for request in requests {
+        let (Some(reply), Some(id)) = (&request.reply, &request.external_id) else {
+            continue;
+        };
+        let mut source = Source::new(format!("{id}-reply"), SourceKind::Reply);
+        source.title = request.title.clone();
+        source.department = request.category.as_ref().and_then(|category| {
+            taxonomy
+                .iter()
+                .find(|entry| entry.path.levels()[0] == category.levels()[0])
+                .and_then(|entry| entry.department.clone())
+        });
+        documents.push(SourceDocument {
+            source,
+            blocks: vec![Block::paragraph(&reply.body)],
+        });
+    }
+    documents
 }

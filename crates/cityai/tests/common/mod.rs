@@ -70,3 +70,4 @@ pub fn counts(summary: &Value) -> (u64, u64, u64) {
     };
     (get("imported"), get("duplicates"), get("rejected"))
 }
+pub mod webdriver;
