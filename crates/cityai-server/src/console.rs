@@ -83,12 +83,17 @@ pub(crate) async fn requests_page(
             if let Some(department) = principal.department_scope() {
                 filter.department = Some(department.to_owned());
             }
+            // The counts give the total, so the page itself is read without a second count.
             let loaded = tokio::try_join!(
-                state.store.list_requests(&filter, page_spec),
+                state.store.list_request_page(&filter, page_spec),
                 state.store.request_counts(&filter),
             );
             match loaded {
-                Ok((list, counts)) => {
+                Ok((items, counts)) => {
+                    let list = RequestList {
+                        items,
+                        total: counts.total,
+                    };
                     let options = FilterOptions::load(&state).await;
                     let ids: Vec<i64> = list.items.iter().map(|r| r.id).collect();
                     let repeats = state

@@ -69,7 +69,10 @@ pub struct RequestCounts {
 }
 
 /// Newest submissions first; requests whose source gave no submission time come last.
-const LIST_ORDER: &str = "submitted_at IS NULL, submitted_at DESC, id DESC";
+///
+/// SQLite sorts NULL below every value, so `DESC` puts them last, and the order can walk
+/// the `submitted_at` index (which carries the id) instead of sorting every match.
+const LIST_ORDER: &str = "submitted_at DESC, id DESC";
 
 impl Store {
     /// Stores one request from a live channel (web, hotline, Open311, reception) and returns
@@ -130,6 +133,22 @@ impl Store {
             .await?
             .try_get("n")?;
 
+        let items = self.list_request_page(filter, page).await?;
+        Ok(RequestList { items, total })
+    }
+
+    /// Returns one page of the requests matching `filter`, newest first, without counting
+    /// them all; pair it with [`Store::request_counts`] for the total.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::StoreError::Database`] when the query fails.
+    pub async fn list_request_page(
+        &self,
+        filter: &RequestFilter,
+        page: Page,
+    ) -> Result<Vec<Request>> {
+        let (where_clause, params) = where_clause(filter);
         let limit_index = params.len() + 1;
         let list_sql = format!(
             "SELECT {REQUEST_COLUMNS} FROM requests{where_clause} \
@@ -141,8 +160,7 @@ impl Store {
             .bind(page.offset())
             .fetch_all(&self.pool)
             .await?;
-        let items = rows.iter().map(request_from_row).collect::<Result<_>>()?;
-        Ok(RequestList { items, total })
+        rows.iter().map(request_from_row).collect()
     }
 
     /// Counts the requests matching `filter`, in all and by status.
@@ -196,9 +214,11 @@ fn where_clause(filter: &RequestFilter) -> (String, Vec<Param>) {
     }
     if let Some(category) = &filter.category {
         let path = category.to_string();
+        // The category or anything below it: paths under `P` sort from `P/` up to `P0`,
+        // since '0' follows '/', and a range can use the index where LIKE cannot.
         push(
-            "(category_path = $? OR category_path LIKE $? ESCAPE '\\')",
-            vec![path.clone(), format!("{}/%", escape_like(&path))],
+            "(category_path = $? OR (category_path >= $? AND category_path < $?))",
+            vec![path.clone(), format!("{path}/"), format!("{path}0")],
         );
     }
     if let Some(department) = &filter.department {

@@ -38,3 +38,7 @@ ALTER TABLE replies ADD COLUMN ai_share REAL;
 
 -- The request timeline reads the audit events about one request.
 CREATE INDEX audit_events_target_idx ON audit_events (target);
+
+-- The dashboard counts routing decisions of a period and open requests by age.
+CREATE INDEX routing_decisions_created_idx ON routing_decisions (created_at);
+CREATE INDEX requests_status_received_idx ON requests (status, received_at);
