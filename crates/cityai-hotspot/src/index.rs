@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::duplicate::{DuplicateLink, LinkRule, PreparedRequest};
 use crate::heat::{HeatBreakdown, HeatParams};
+use crate::place::PlaceKind;
 use crate::similarity::{bigram_set, dice};
 use crate::{HotspotError, HotspotRequest};
 
@@ -277,17 +278,26 @@ impl HotspotIndex {
 
     /// Returns the clusters as sorted lists of request ids, sorted by their smallest id,
     /// singletons included.
+    ///
+    /// A cluster is a connected component of the links, split by site as
+    /// [`HotspotIndex::hotspots`] describes.
     pub fn clusters(&self) -> Vec<Vec<i64>> {
-        let mut groups: FxHashMap<u32, Vec<i64>> = FxHashMap::default();
-        for (position, request) in self.requests.iter().enumerate() {
+        let mut groups: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for position in 0..self.requests.len() as u32 {
             groups
-                .entry(self.find(position as u32))
+                .entry(self.find(position))
                 .or_default()
-                .push(request.request.id);
+                .push(position);
         }
+        let adjacency = self.adjacency();
         let mut clusters: Vec<Vec<i64>> = groups
             .into_values()
-            .map(|mut ids| {
+            .flat_map(|members| self.split_by_site(members, &adjacency))
+            .map(|members| {
+                let mut ids: Vec<i64> = members
+                    .iter()
+                    .map(|&p| self.requests[p as usize].request.id)
+                    .collect();
                 ids.sort_unstable();
                 ids
             })
@@ -337,8 +347,10 @@ impl HotspotIndex {
                     .push(position as u32);
             }
         }
+        let adjacency = self.adjacency();
         let mut hotspots: Vec<Hotspot> = groups
             .into_values()
+            .flat_map(|members| self.split_by_site(members, &adjacency))
             .filter(|members| members.len() >= query.min_requests.max(1))
             .map(|members| self.describe(&members, now, &query.heat))
             .collect();
@@ -355,23 +367,123 @@ impl HotspotIndex {
         Ok(hotspots)
     }
 
+    /// Lists the linked positions of every position that has links.
+    fn adjacency(&self) -> FxHashMap<u32, Vec<u32>> {
+        let mut adjacency: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for link in &self.links {
+            let (a, b) = (self.positions[&link.id], self.positions[&link.other_id]);
+            adjacency.entry(a).or_default().push(b);
+            adjacency.entry(b).or_default().push(a);
+        }
+        adjacency
+    }
+
+    /// Splits a connected component into groups that agree on its main site.
+    ///
+    /// The main site is the specific place (not a road) that most members name. Members
+    /// that name places of the same kind (estates, schools, companies ...) but not the
+    /// main site are about another place that a chain of links joined to this one. They
+    /// leave the group, and the links among them form new components, which are split in
+    /// turn. Members that name no place of that kind stay. The result depends only on the
+    /// members and their links, so it is the same however the requests arrived.
+    fn split_by_site(
+        &self,
+        members: Vec<u32>,
+        adjacency: &FxHashMap<u32, Vec<u32>>,
+    ) -> Vec<Vec<u32>> {
+        if members.len() < 3 {
+            return vec![members];
+        }
+        let sites_of = |position: u32| {
+            self.requests[position as usize]
+                .site_keys
+                .iter()
+                .filter(|(_, kind)| *kind != PlaceKind::Road)
+        };
+        let Some((main_key, count)) = most_frequent(
+            members
+                .iter()
+                .map(|&p| sites_of(p).map(|(key, _)| key.as_str()).collect()),
+        ) else {
+            return vec![members];
+        };
+        if count < 2 {
+            return vec![members];
+        }
+        let main_class = members
+            .iter()
+            .flat_map(|&p| sites_of(p))
+            .find(|(key, _)| key == main_key)
+            .map(|&(_, kind)| site_class(kind));
+        // A member stays when it names the main site or no site of the main site's class.
+        let (kept, others): (Vec<u32>, Vec<u32>) = members.iter().partition(|&&p| {
+            let same_class: Vec<&str> = sites_of(p)
+                .filter(|(_, kind)| Some(site_class(*kind)) == main_class)
+                .map(|(key, _)| key.as_str())
+                .collect();
+            same_class.is_empty() || same_class.contains(&main_key)
+        });
+        if others.is_empty() {
+            return vec![members];
+        }
+
+        // The members that left form components through the links among themselves.
+        let leaving: FxHashSet<u32> = others.iter().copied().collect();
+        let mut visited: FxHashSet<u32> = FxHashSet::default();
+        let mut groups = vec![kept];
+        for &start in &others {
+            if !visited.insert(start) {
+                continue;
+            }
+            let mut component = vec![start];
+            let mut next = 0;
+            while next < component.len() {
+                let position = component[next];
+                next += 1;
+                for &neighbour in adjacency.get(&position).into_iter().flatten() {
+                    if leaving.contains(&neighbour) && visited.insert(neighbour) {
+                        component.push(neighbour);
+                    }
+                }
+            }
+            component.sort_unstable();
+            groups.extend(self.split_by_site(component, adjacency));
+        }
+        groups
+    }
+
     fn describe(&self, members: &[u32], now: Option<DateTime<Utc>>, heat: &HeatParams) -> Hotspot {
         let requests: Vec<&PreparedRequest> = members
             .iter()
             .map(|&p| &self.requests[p as usize])
             .collect();
 
-        // Counts for the heat index.
-        let mut citizens = FxHashSet::default();
-        let mut anonymous = 0;
+        // Counts for the heat index: requests and first submission per citizen.
+        let mut per_citizen: FxHashMap<&str, (usize, Option<DateTime<Utc>>)> = FxHashMap::default();
+        let mut anonymous: Vec<Option<DateTime<Utc>>> = Vec::new();
         for request in &requests {
+            let at = request.request.submitted_at;
             match &request.request.citizen_ref {
                 Some(citizen) => {
-                    citizens.insert(citizen.as_str());
+                    let entry = per_citizen.entry(citizen.as_str()).or_insert((0, at));
+                    entry.0 += 1;
+                    entry.1 = match (entry.1, at) {
+                        (Some(first), Some(at)) => Some(first.min(at)),
+                        (first, at) => first.or(at),
+                    };
                 }
-                None => anonymous += 1,
+                None => anonymous.push(at),
             }
         }
+        let mut requests_per_citizen: Vec<usize> =
+            per_citizen.values().map(|&(count, _)| count).collect();
+        requests_per_citizen.extend(std::iter::repeat_n(1, anonymous.len()));
+        let last_citizen_joined = per_citizen
+            .values()
+            .filter_map(|&(_, first)| first)
+            .chain(anonymous.iter().flatten().copied())
+            .max();
+
         let support: i64 = requests
             .iter()
             .filter_map(|r| r.request.support_votes)
@@ -387,8 +499,8 @@ impl HotspotIndex {
         let first_at = times.iter().min().copied();
         let last_at = times.iter().max().copied();
         let days = |a: DateTime<Utc>, b: DateTime<Utc>| (b - a).num_seconds() as f64 / 86_400.0;
-        let span_days = match (first_at, last_at) {
-            (Some(first), Some(last)) => days(first, last),
+        let span_days = match (first_at, last_citizen_joined) {
+            (Some(first), Some(joined)) => days(first, joined),
             _ => 0.0,
         };
         let age_days = match (last_at, now) {
@@ -396,8 +508,7 @@ impl HotspotIndex {
             _ => 0.0,
         };
         let breakdown = heat.heat(
-            requests.len(),
-            citizens.len() + anonymous,
+            &requests_per_citizen,
             support,
             objection,
             span_days,
@@ -418,6 +529,21 @@ impl HotspotIndex {
             summary_id,
             request_ids,
         }
+    }
+}
+
+/// Kinds of site that name the same sort of thing, so that naming one of them and not
+/// another shows a different place: estates, communities and villages are all where people
+/// live.
+fn site_class(kind: PlaceKind) -> u8 {
+    match kind {
+        PlaceKind::Estate | PlaceKind::Community | PlaceKind::Village => 0,
+        PlaceKind::School => 1,
+        PlaceKind::Hospital => 2,
+        PlaceKind::Company => 3,
+        PlaceKind::Landmark => 4,
+        PlaceKind::Case => 5,
+        _ => 6,
     }
 }
 
