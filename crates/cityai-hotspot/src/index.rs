@@ -2,11 +2,12 @@
 //! found through blocking, and linked requests form clusters by union-find.
 //!
 //! A cluster is a connected component of the graph whose edges are the pairs that
-//! [`LinkRule::link`] accepts. The rule looks only at the two requests of a pair, and the
-//! candidates of a request are every earlier request that shares a site key or an LSH band
-//! with it. So the edge set, and with it the components, do not depend on the order or
-//! the batches in which requests arrive: adding requests one batch at a time gives the same
-//! clusters as adding them all at once.
+//! [`LinkRule::link`] accepts, split by its main site when a chain of links joined other
+//! places to it. The rule looks only at the two requests of a pair, and the candidates of
+//! a request are every earlier request that shares a site key or an LSH band with it. So
+//! the edge set, the components and their split do not depend on the order or the batches
+//! in which requests arrive: adding requests one batch at a time gives the same clusters
+//! as adding them all at once.
 
 use chrono::{DateTime, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -279,8 +280,8 @@ impl HotspotIndex {
     /// Returns the clusters as sorted lists of request ids, sorted by their smallest id,
     /// singletons included.
     ///
-    /// A cluster is a connected component of the links, split by site as
-    /// [`HotspotIndex::hotspots`] describes.
+    /// A cluster is a connected component of the links, split by its main site as in
+    /// [`HotspotIndex::hotspots`].
     pub fn clusters(&self) -> Vec<Vec<i64>> {
         let mut groups: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
         for position in 0..self.requests.len() as u32 {
@@ -308,8 +309,10 @@ impl HotspotIndex {
 
     /// Ranks the hot spots among the requests submitted in the query's window.
     ///
-    /// A hot spot is the part of a cluster that falls in the window, kept when it has at
-    /// least `min_requests` requests. Requests without a submission time are in every
+    /// A hot spot is the part of a connected component that falls in the window, split by
+    /// its main site, the estate, school, company, landmark or case most members name.
+    /// Members that name a site of the same class but not the main site form groups of
+    /// their own. A hot spot is kept when it has at least `min_requests` requests. Requests without a submission time are in every
     /// window. Hot spots are ordered by heat, then by their smallest request id.
     ///
     /// # Errors
