@@ -682,3 +682,61 @@ where
             .collect()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(id: i64, title: &str) -> HotspotRequest {
+        HotspotRequest {
+            id,
+            title: Some(title.to_string()),
+            body: format!("{title}，搅拌站日夜施工，噪音粉尘严重，请尽快处理。"),
+            submitted_at: None,
+            citizen_ref: Some(format!("citizen-{id}")),
+            support_votes: None,
+            objection_votes: None,
+        }
+    }
+
+    #[test]
+    fn chain_across_estates_splits_by_main_site() {
+        let mut index = HotspotIndex::new(LinkRule::default()).unwrap();
+        index
+            .add_batch(vec![
+                request(1, "丽发新城小区旁边建搅拌站"),
+                request(2, "丽发新城小区和枫林花园小区旁边建搅拌站"),
+                request(3, "枫林花园小区旁边建搅拌站"),
+                request(4, "枫林花园小区附近建搅拌站"),
+                request(5, "丽发新城小区附近建搅拌站"),
+                request(6, "丽发新城附近又建搅拌站"),
+            ])
+            .unwrap();
+
+        // Every request is linked, and request 2 joins the two estates into one component.
+        let linked: FxHashSet<i64> = index
+            .links()
+            .iter()
+            .flat_map(|link| [link.id, link.other_id])
+            .collect();
+        assert_eq!(linked.len(), 6, "{:?}", index.links());
+        let neighbours_of_2: FxHashSet<i64> = index
+            .links()
+            .iter()
+            .filter_map(|link| match (link.id, link.other_id) {
+                (2, other) | (other, 2) => Some(other),
+                _ => None,
+            })
+            .collect();
+        assert!(neighbours_of_2.contains(&1), "{neighbours_of_2:?}");
+        assert!(neighbours_of_2.contains(&3), "{neighbours_of_2:?}");
+
+        // 丽发新城 is named by four requests, 枫林花园 by three; the two that name only
+        // 枫林花园 form their own cluster.
+        assert_eq!(index.clusters(), [vec![1, 2, 5, 6], vec![3, 4]]);
+        let hotspots = index.hotspots(&HotspotQuery::default()).unwrap();
+        assert_eq!(hotspots.len(), 2);
+        assert_eq!(hotspots[0].request_ids, [1, 2, 5, 6]);
+        assert_eq!(hotspots[1].request_ids, [3, 4]);
+    }
+}
