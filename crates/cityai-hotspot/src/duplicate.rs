@@ -24,8 +24,8 @@ pub struct PreparedRequest {
     /// The place hierarchy built from `places`.
     pub path: PlacePath,
     /// Site keys used for blocking: every site key, and for an estate also its last four
-    /// characters, so that "万科魅力之城" matches "魅力之城". The flag marks a road.
-    pub(crate) site_keys: Vec<(String, bool)>,
+    /// characters, so that "万科魅力之城" matches "魅力之城", with the kind of the place.
+    pub(crate) site_keys: Vec<(String, PlaceKind)>,
     /// Hashes of `site_keys`, in the same order, for fast comparison.
     pub(crate) site_hashes: Vec<u64>,
     /// Bigrams of title and body with the place mentions left out.
@@ -49,12 +49,11 @@ impl PreparedRequest {
         let places = extract_places(&text);
         let path = PlacePath::from_mentions(&places);
 
-        let mut site_keys: Vec<(String, bool)> = Vec::new();
+        let mut site_keys: Vec<(String, PlaceKind)> = Vec::new();
         for mention in &places {
             if !path.sites.contains(&mention.key) {
                 continue;
             }
-            let is_road = mention.kind == PlaceKind::Road;
             let mut candidates = vec![mention.key.clone()];
             if mention.kind == PlaceKind::Estate {
                 let chars: Vec<char> = mention.key.chars().collect();
@@ -62,7 +61,7 @@ impl PreparedRequest {
             }
             for candidate in candidates {
                 if !site_keys.iter().any(|(key, _)| *key == candidate) {
-                    site_keys.push((candidate, is_road));
+                    site_keys.push((candidate, mention.kind));
                 }
             }
         }
@@ -105,6 +104,8 @@ pub enum LinkReason {
     NearDuplicateWording,
     /// A shared specific place and similar wording of the problem.
     SamePlaceSimilarWording,
+    /// A shared named case ("58车贷案"), whatever the wording.
+    SameNamedCase,
 }
 
 /// A suggested link between two requests: probably the same problem at the same place.
@@ -150,6 +151,8 @@ pub struct DuplicateLink {
 ///    The shared place carries most of the evidence, so the bar for the wording is low, but
 ///    it is above zero. Two different problems in one estate (cracked walls and cooking
 ///    fumes) stay apart.
+/// 3. **Same named case.** The two name the same case ("58车贷案"). A case is one matter
+///    by its name, so its parties' letters are linked however they are worded.
 ///
 /// The defaults were chosen on the tuning half of the hand-labelled gold set
 /// (`tests/gold/`), and the quality test reports precision and recall on the other half.
@@ -219,7 +222,7 @@ impl LinkRule {
             return None;
         }
 
-        let shared: Vec<&(String, bool)> = new
+        let shared: Vec<&(String, PlaceKind)> = new
             .site_keys
             .iter()
             .zip(&new.site_hashes)
@@ -228,7 +231,7 @@ impl LinkRule {
             .collect();
         // A road is long and carries many unrelated problems, so a pair that shares only
         // roads needs twice the wording similarity.
-        let only_roads = shared.iter().all(|&&(_, is_road)| is_road);
+        let only_roads = shared.iter().all(|(_, kind)| *kind == PlaceKind::Road);
         let place_factor = if only_roads { 2.0 } else { 1.0 };
         let place_text = (self.same_place_text * place_factor).min(1.0);
         let place_title = (self.same_place_title * place_factor).min(1.0);
@@ -269,7 +272,12 @@ impl LinkRule {
         }
         let title_similarity = dice(&new.title_wording, &other.title_wording);
 
-        let reason = if shares_band && text_similarity >= near_duplicate {
+        // A named case is one matter by its name, so the letters of its many parties are
+        // linked however differently they are worded.
+        let shares_case = shared.iter().any(|(_, kind)| *kind == PlaceKind::Case);
+        let reason = if shares_case {
+            LinkReason::SameNamedCase
+        } else if shares_band && text_similarity >= near_duplicate {
             LinkReason::NearDuplicateWording
         } else if !shared.is_empty()
             && (text_similarity >= place_text || title_similarity >= place_title)

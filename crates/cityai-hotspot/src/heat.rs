@@ -8,7 +8,7 @@ use crate::HotspotError;
 /// The weights of the heat index.
 ///
 /// ```text
-/// people      = citizens + repeat_weight × (requests − citizens)
+/// people      = citizens + repeat_weight × Σ over citizens of ln(1 + further requests)
 /// votes       = vote_weight × ln(1 + max(0, support_votes − objection_votes))
 /// persistence = 1 + persistence_weight × ln(1 + span_days / 7)
 /// recency     = 0.5 ^ (age_days / recency_half_life_days)
@@ -16,12 +16,13 @@ use crate::HotspotError;
 /// ```
 ///
 /// `citizens` counts distinct `citizen_ref` values; a request without one counts as its own
-/// citizen. `span_days` is the time from the first to the last request of the hot spot, and
-/// `age_days` the time from the last request to the reference time, 0 when the last
-/// request is later.
+/// citizen. A citizen's further requests are those after their first. `span_days` is the
+/// time from the first request of the hot spot to the first request of the last citizen
+/// to join it, so that only new citizens extend it, and `age_days` the time from the last
+/// request to the reference time, 0 when the last request is later.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HeatParams {
-    /// Weight of a further request from a citizen already counted (0 to 1).
+    /// Weight of the logarithm of a citizen's further requests (0 to 1).
     pub repeat_weight: f64,
     /// Weight of the logarithm of the net support votes.
     pub vote_weight: f64,
@@ -54,7 +55,7 @@ pub struct HeatBreakdown {
     pub support_votes: i64,
     /// The sum of objection votes (反对数).
     pub objection_votes: i64,
-    /// Days from the first to the last request.
+    /// Days from the first request to the first request of the last citizen to join.
     pub span_days: f64,
     /// Days from the last request to the reference time.
     pub age_days: f64,
@@ -105,23 +106,32 @@ impl HeatParams {
 
     /// Computes the heat of a hot spot from its counts.
     ///
-    /// `support_votes` and `objection_votes` are sums over the requests; negative sums
-    /// count as 0. `span_days` and `age_days` below 0 count as 0.
+    /// `requests_per_citizen` has one entry per distinct citizen, the number of requests
+    /// of that citizen (entries of 0 are ignored). `support_votes` and `objection_votes`
+    /// are sums over the requests; negative sums count as 0. `span_days` and `age_days`
+    /// below 0 count as 0.
     pub fn heat(
         &self,
-        requests: usize,
-        citizens: usize,
+        requests_per_citizen: &[usize],
         support_votes: i64,
         objection_votes: i64,
         span_days: f64,
         age_days: f64,
     ) -> HeatBreakdown {
-        let citizens = citizens.min(requests);
+        let requests: usize = requests_per_citizen.iter().sum();
+        let citizens = requests_per_citizen.iter().filter(|&&n| n > 0).count();
         let span_days = span_days.max(0.0);
         let age_days = age_days.max(0.0);
         let net_votes = (support_votes.max(0) - objection_votes.max(0)).max(0);
 
-        let people = citizens as f64 + self.repeat_weight * (requests - citizens) as f64;
+        // Each further request of one citizen adds less than the one before, so a series
+        // of letters from one writer stays close to one person.
+        let repeats: f64 = requests_per_citizen
+            .iter()
+            .filter(|&&n| n > 1)
+            .map(|&n| ((n - 1) as f64).ln_1p())
+            .sum();
+        let people = citizens as f64 + self.repeat_weight * repeats;
         let votes = self.vote_weight * (net_votes as f64).ln_1p();
         let persistence = 1.0 + self.persistence_weight * (span_days / 7.0).ln_1p();
         let recency = 0.5_f64.powf(age_days / self.recency_half_life_days);
@@ -148,35 +158,45 @@ mod tests {
     #[test]
     fn distinct_citizens_outweigh_repeats() {
         let params = HeatParams::default();
-        let five_people = params.heat(5, 5, 0, 0, 0.0, 0.0);
-        let one_person_five_times = params.heat(5, 1, 0, 0, 0.0, 0.0);
+        let five_people = params.heat(&[1, 1, 1, 1, 1], 0, 0, 0.0, 0.0);
+        let one_person_five_times = params.heat(&[5], 0, 0, 0.0, 0.0);
         assert_eq!(five_people.people, 5.0);
-        assert_eq!(one_person_five_times.people, 3.0);
+        assert!((one_person_five_times.people - (1.0 + 0.5 * 5f64.ln())).abs() < 1e-12);
         assert!(five_people.heat > one_person_five_times.heat);
+    }
+
+    #[test]
+    fn repeats_add_less_and_less() {
+        let params = HeatParams::default();
+        let people = |n: usize| params.heat(&[n], 0, 0, 0.0, 0.0).people;
+        assert!(people(2) > people(1));
+        assert!(people(3) - people(2) < people(2) - people(1));
+        // Ten letters from one citizen weigh less than three citizens.
+        assert!(people(10) < 3.0, "{}", people(10));
     }
 
     #[test]
     fn objections_cancel_support() {
         let params = HeatParams::default();
-        let contested = params.heat(1, 1, 10, 10, 0.0, 0.0);
+        let contested = params.heat(&[1], 10, 10, 0.0, 0.0);
         assert_eq!(contested.votes, 0.0);
-        let supported = params.heat(1, 1, 10, 0, 0.0, 0.0);
+        let supported = params.heat(&[1], 10, 0, 0.0, 0.0);
         assert!((supported.votes - 2.0 * 11f64.ln()).abs() < 1e-12);
     }
 
     #[test]
     fn recency_halves_per_half_life() {
         let params = HeatParams::default();
-        let now = params.heat(2, 2, 0, 0, 0.0, 0.0);
-        let old = params.heat(2, 2, 0, 0, 0.0, 90.0);
+        let now = params.heat(&[1, 1], 0, 0, 0.0, 0.0);
+        let old = params.heat(&[1, 1], 0, 0, 0.0, 90.0);
         assert!((old.heat - now.heat / 2.0).abs() < 1e-12);
     }
 
     #[test]
     fn persistence_grows_slowly() {
         let params = HeatParams::default();
-        let week = params.heat(2, 2, 0, 0, 7.0, 0.0).persistence;
-        let half_year = params.heat(2, 2, 0, 0, 182.0, 0.0).persistence;
+        let week = params.heat(&[1, 1], 0, 0, 7.0, 0.0).persistence;
+        let half_year = params.heat(&[1, 1], 0, 0, 182.0, 0.0).persistence;
         assert!((week - (1.0 + 0.25 * 2f64.ln())).abs() < 1e-12);
         assert!(half_year < 2.0 && half_year > week);
     }

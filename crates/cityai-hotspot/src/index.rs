@@ -2,11 +2,12 @@
 //! found through blocking, and linked requests form clusters by union-find.
 //!
 //! A cluster is a connected component of the graph whose edges are the pairs that
-//! [`LinkRule::link`] accepts. The rule looks only at the two requests of a pair, and the
-//! candidates of a request are every earlier request that shares a site key or an LSH band
-//! with it. So the edge set, and with it the components, do not depend on the order or
-//! the batches in which requests arrive: adding requests one batch at a time gives the same
-//! clusters as adding them all at once.
+//! [`LinkRule::link`] accepts, split by its main site when a chain of links joined other
+//! places to it. The rule looks only at the two requests of a pair, and the candidates of
+//! a request are every earlier request that shares a site key or an LSH band with it. So
+//! the edge set, the components and their split do not depend on the order or the batches
+//! in which requests arrive: adding requests one batch at a time gives the same clusters
+//! as adding them all at once.
 
 use chrono::{DateTime, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::duplicate::{DuplicateLink, LinkRule, PreparedRequest};
 use crate::heat::{HeatBreakdown, HeatParams};
+use crate::place::PlaceKind;
 use crate::similarity::{bigram_set, dice};
 use crate::{HotspotError, HotspotRequest};
 
@@ -277,17 +279,26 @@ impl HotspotIndex {
 
     /// Returns the clusters as sorted lists of request ids, sorted by their smallest id,
     /// singletons included.
+    ///
+    /// A cluster is a connected component of the links, split by its main site as in
+    /// [`HotspotIndex::hotspots`].
     pub fn clusters(&self) -> Vec<Vec<i64>> {
-        let mut groups: FxHashMap<u32, Vec<i64>> = FxHashMap::default();
-        for (position, request) in self.requests.iter().enumerate() {
+        let mut groups: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for position in 0..self.requests.len() as u32 {
             groups
-                .entry(self.find(position as u32))
+                .entry(self.find(position))
                 .or_default()
-                .push(request.request.id);
+                .push(position);
         }
+        let adjacency = self.adjacency();
         let mut clusters: Vec<Vec<i64>> = groups
             .into_values()
-            .map(|mut ids| {
+            .flat_map(|members| self.split_by_site(members, &adjacency))
+            .map(|members| {
+                let mut ids: Vec<i64> = members
+                    .iter()
+                    .map(|&p| self.requests[p as usize].request.id)
+                    .collect();
                 ids.sort_unstable();
                 ids
             })
@@ -298,8 +309,10 @@ impl HotspotIndex {
 
     /// Ranks the hot spots among the requests submitted in the query's window.
     ///
-    /// A hot spot is the part of a cluster that falls in the window, kept when it has at
-    /// least `min_requests` requests. Requests without a submission time are in every
+    /// A hot spot is the part of a connected component that falls in the window, split by
+    /// its main site, the estate, school, company, landmark or case most members name.
+    /// Members that name a site of the same class but not the main site form groups of
+    /// their own. A hot spot is kept when it has at least `min_requests` requests. Requests without a submission time are in every
     /// window. Hot spots are ordered by heat, then by their smallest request id.
     ///
     /// # Errors
@@ -337,8 +350,10 @@ impl HotspotIndex {
                     .push(position as u32);
             }
         }
+        let adjacency = self.adjacency();
         let mut hotspots: Vec<Hotspot> = groups
             .into_values()
+            .flat_map(|members| self.split_by_site(members, &adjacency))
             .filter(|members| members.len() >= query.min_requests.max(1))
             .map(|members| self.describe(&members, now, &query.heat))
             .collect();
@@ -355,23 +370,123 @@ impl HotspotIndex {
         Ok(hotspots)
     }
 
+    /// Lists the linked positions of every position that has links.
+    fn adjacency(&self) -> FxHashMap<u32, Vec<u32>> {
+        let mut adjacency: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for link in &self.links {
+            let (a, b) = (self.positions[&link.id], self.positions[&link.other_id]);
+            adjacency.entry(a).or_default().push(b);
+            adjacency.entry(b).or_default().push(a);
+        }
+        adjacency
+    }
+
+    /// Splits a connected component into groups that agree on its main site.
+    ///
+    /// The main site is the specific place (not a road) that most members name. Members
+    /// that name places of the same kind (estates, schools, companies ...) but not the
+    /// main site are about another place that a chain of links joined to this one. They
+    /// leave the group, and the links among them form new components, which are split in
+    /// turn. Members that name no place of that kind stay. The result depends only on the
+    /// members and their links, so it is the same however the requests arrived.
+    fn split_by_site(
+        &self,
+        members: Vec<u32>,
+        adjacency: &FxHashMap<u32, Vec<u32>>,
+    ) -> Vec<Vec<u32>> {
+        if members.len() < 3 {
+            return vec![members];
+        }
+        let sites_of = |position: u32| {
+            self.requests[position as usize]
+                .site_keys
+                .iter()
+                .filter(|(_, kind)| *kind != PlaceKind::Road)
+        };
+        let Some((main_key, count)) = most_frequent(
+            members
+                .iter()
+                .map(|&p| sites_of(p).map(|(key, _)| key.as_str()).collect()),
+        ) else {
+            return vec![members];
+        };
+        if count < 2 {
+            return vec![members];
+        }
+        let main_class = members
+            .iter()
+            .flat_map(|&p| sites_of(p))
+            .find(|(key, _)| key == main_key)
+            .map(|&(_, kind)| site_class(kind));
+        // A member stays when it names the main site or no site of the main site's class.
+        let (kept, others): (Vec<u32>, Vec<u32>) = members.iter().partition(|&&p| {
+            let same_class: Vec<&str> = sites_of(p)
+                .filter(|(_, kind)| Some(site_class(*kind)) == main_class)
+                .map(|(key, _)| key.as_str())
+                .collect();
+            same_class.is_empty() || same_class.contains(&main_key)
+        });
+        if others.is_empty() {
+            return vec![members];
+        }
+
+        // The members that left form components through the links among themselves.
+        let leaving: FxHashSet<u32> = others.iter().copied().collect();
+        let mut visited: FxHashSet<u32> = FxHashSet::default();
+        let mut groups = vec![kept];
+        for &start in &others {
+            if !visited.insert(start) {
+                continue;
+            }
+            let mut component = vec![start];
+            let mut next = 0;
+            while next < component.len() {
+                let position = component[next];
+                next += 1;
+                for &neighbour in adjacency.get(&position).into_iter().flatten() {
+                    if leaving.contains(&neighbour) && visited.insert(neighbour) {
+                        component.push(neighbour);
+                    }
+                }
+            }
+            component.sort_unstable();
+            groups.extend(self.split_by_site(component, adjacency));
+        }
+        groups
+    }
+
     fn describe(&self, members: &[u32], now: Option<DateTime<Utc>>, heat: &HeatParams) -> Hotspot {
         let requests: Vec<&PreparedRequest> = members
             .iter()
             .map(|&p| &self.requests[p as usize])
             .collect();
 
-        // Counts for the heat index.
-        let mut citizens = FxHashSet::default();
-        let mut anonymous = 0;
+        // Counts for the heat index: requests and first submission per citizen.
+        let mut per_citizen: FxHashMap<&str, (usize, Option<DateTime<Utc>>)> = FxHashMap::default();
+        let mut anonymous: Vec<Option<DateTime<Utc>>> = Vec::new();
         for request in &requests {
+            let at = request.request.submitted_at;
             match &request.request.citizen_ref {
                 Some(citizen) => {
-                    citizens.insert(citizen.as_str());
+                    let entry = per_citizen.entry(citizen.as_str()).or_insert((0, at));
+                    entry.0 += 1;
+                    entry.1 = match (entry.1, at) {
+                        (Some(first), Some(at)) => Some(first.min(at)),
+                        (first, at) => first.or(at),
+                    };
                 }
-                None => anonymous += 1,
+                None => anonymous.push(at),
             }
         }
+        let mut requests_per_citizen: Vec<usize> =
+            per_citizen.values().map(|&(count, _)| count).collect();
+        requests_per_citizen.extend(std::iter::repeat_n(1, anonymous.len()));
+        let last_citizen_joined = per_citizen
+            .values()
+            .filter_map(|&(_, first)| first)
+            .chain(anonymous.iter().flatten().copied())
+            .max();
+
         let support: i64 = requests
             .iter()
             .filter_map(|r| r.request.support_votes)
@@ -387,8 +502,8 @@ impl HotspotIndex {
         let first_at = times.iter().min().copied();
         let last_at = times.iter().max().copied();
         let days = |a: DateTime<Utc>, b: DateTime<Utc>| (b - a).num_seconds() as f64 / 86_400.0;
-        let span_days = match (first_at, last_at) {
-            (Some(first), Some(last)) => days(first, last),
+        let span_days = match (first_at, last_citizen_joined) {
+            (Some(first), Some(joined)) => days(first, joined),
             _ => 0.0,
         };
         let age_days = match (last_at, now) {
@@ -396,8 +511,7 @@ impl HotspotIndex {
             _ => 0.0,
         };
         let breakdown = heat.heat(
-            requests.len(),
-            citizens.len() + anonymous,
+            &requests_per_citizen,
             support,
             objection,
             span_days,
@@ -418,6 +532,21 @@ impl HotspotIndex {
             summary_id,
             request_ids,
         }
+    }
+}
+
+/// Kinds of site that name the same sort of thing, so that naming one of them and not
+/// another shows a different place: estates, communities and villages are all where people
+/// live.
+fn site_class(kind: PlaceKind) -> u8 {
+    match kind {
+        PlaceKind::Estate | PlaceKind::Community | PlaceKind::Village => 0,
+        PlaceKind::School => 1,
+        PlaceKind::Hospital => 2,
+        PlaceKind::Company => 3,
+        PlaceKind::Landmark => 4,
+        PlaceKind::Case => 5,
+        _ => 6,
     }
 }
 
@@ -552,4 +681,62 @@ where
             })
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(id: i64, title: &str) -> HotspotRequest {
+        HotspotRequest {
+            id,
+            title: Some(title.to_string()),
+            body: format!("{title}，搅拌站日夜施工，噪音粉尘严重，请尽快处理。"),
+            submitted_at: None,
+            citizen_ref: Some(format!("citizen-{id}")),
+            support_votes: None,
+            objection_votes: None,
+        }
+    }
+
+    #[test]
+    fn chain_across_estates_splits_by_main_site() {
+        let mut index = HotspotIndex::new(LinkRule::default()).unwrap();
+        index
+            .add_batch(vec![
+                request(1, "丽发新城小区旁边建搅拌站"),
+                request(2, "丽发新城小区和枫林花园小区旁边建搅拌站"),
+                request(3, "枫林花园小区旁边建搅拌站"),
+                request(4, "枫林花园小区附近建搅拌站"),
+                request(5, "丽发新城小区附近建搅拌站"),
+                request(6, "丽发新城附近又建搅拌站"),
+            ])
+            .unwrap();
+
+        // Every request is linked, and request 2 joins the two estates into one component.
+        let linked: FxHashSet<i64> = index
+            .links()
+            .iter()
+            .flat_map(|link| [link.id, link.other_id])
+            .collect();
+        assert_eq!(linked.len(), 6, "{:?}", index.links());
+        let neighbours_of_2: FxHashSet<i64> = index
+            .links()
+            .iter()
+            .filter_map(|link| match (link.id, link.other_id) {
+                (2, other) | (other, 2) => Some(other),
+                _ => None,
+            })
+            .collect();
+        assert!(neighbours_of_2.contains(&1), "{neighbours_of_2:?}");
+        assert!(neighbours_of_2.contains(&3), "{neighbours_of_2:?}");
+
+        // 丽发新城 is named by four requests, 枫林花园 by three; the two that name only
+        // 枫林花园 form their own cluster.
+        assert_eq!(index.clusters(), [vec![1, 2, 5, 6], vec![3, 4]]);
+        let hotspots = index.hotspots(&HotspotQuery::default()).unwrap();
+        assert_eq!(hotspots.len(), 2);
+        assert_eq!(hotspots[0].request_ids, [1, 2, 5, 6]);
+        assert_eq!(hotspots[1].request_ids, [3, 4]);
+    }
 }

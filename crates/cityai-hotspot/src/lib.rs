@@ -9,8 +9,9 @@
 //! - [`find_duplicates`] compares a new request with recent ones and returns suggested
 //!   links with their reasons: the shared places, the wording similarity and the time gap.
 //!   It never merges requests. [`LinkRule`] documents the decision rule.
-//! - [`HotspotIndex`] adds requests batch by batch and clusters linked requests with
-//!   union-find. Candidates come from blocking on place keys and from MinHash LSH bands
+//! - [`HotspotIndex`] adds requests batch by batch, clusters linked requests with
+//!   union-find and splits a cluster that a chain of links joined across places.
+//!   Candidates come from blocking on place keys and from MinHash LSH bands
 //!   over character bigrams, so the work grows with the number of candidate pairs rather
 //!   than with the square of the number of requests. Because each link decision looks only
 //!   at its two requests, adding requests in batches gives the same clusters as adding all
@@ -22,23 +23,24 @@
 //! # Heat index
 //!
 //! ```text
-//! people      = citizens + 0.5 × (requests − citizens)
+//! people      = citizens + 0.5 × Σ over citizens of ln(1 + further requests)
 //! votes       = 2 × ln(1 + max(0, support votes − objection votes))
-//! persistence = 1 + 0.25 × ln(1 + span in days / 7)
+//! persistence = 1 + 0.25 × ln(1 + days from the first request to the last new citizen / 7)
 //! recency     = 0.5 ^ (days since the last request / 90)
 //! heat        = (people + votes) × persistence × recency
 //! ```
 //!
 //! - **People** is the main term, because a problem that many different citizens report
-//!   affects many people. A further request from a citizen already counted adds half a
-//!   person: repeating a report shows that the problem persists, but one persistent
-//!   writer should not outrank a crowd.
+//!   affects many people. Each further request of one citizen adds less than the one
+//!   before (ten requests count as 2.15 people), because one persistent writer, or one
+//!   writer's series on different matters, should not outrank a crowd.
 //! - **Votes** (点赞数 minus 反对数) show how many others agree without writing. They are
 //!   heavy-tailed (one message in the TeddyCup data has 2,097), so they enter through a
 //!   logarithm: 10 net votes weigh like 4.8 people, 100 like 9.2, 2,000 like 15.2.
 //!   Objections subtract because they are readers who disagree that it is a problem.
-//! - **Persistence** rewards a problem that keeps coming back, slowly: a span of a week
-//!   multiplies the heat by 1.17, a month by 1.41, half a year by 1.82.
+//! - **Persistence** rewards a problem that keeps bringing in new citizens, slowly: a
+//!   span of a week multiplies the heat by 1.17, a month by 1.41, half a year by 1.82.
+//!   The span ends at the first request of the last citizen to join.
 //! - **Recency** halves the heat for every 90 days since the last request, so the list
 //!   shows what is hot now. Pass a long half-life in [`HeatParams`] to rank a past period
 //!   as a whole.

@@ -49,6 +49,10 @@ pub enum PlaceKind {
     Company,
     /// A park, square, market or station.
     Landmark,
+    /// A named case or scheme that many people are party to, such as a collapsed lending
+    /// platform ("58车贷案"). It is not a place, but it identifies the problem as a place
+    /// does.
+    Case,
 }
 
 impl PlaceKind {
@@ -78,6 +82,7 @@ impl PlaceKind {
             Self::Estate => 7,
             Self::School | Self::Hospital | Self::Landmark => 8,
             Self::Company => 12,
+            Self::Case => 10,
         }
     }
 }
@@ -238,6 +243,42 @@ const SUFFIXES: &[(&str, PlaceKind)] = &[
     ("街", PlaceKind::Road),
     ("巷", PlaceKind::Road),
     ("桥", PlaceKind::Road),
+    ("案件", PlaceKind::Case),
+    ("案", PlaceKind::Case),
+];
+
+/// Words that describe the kind of a case rather than name it, removed from the end of a
+/// case name: "58车贷特大集资诈骗案" names the case "58车贷". A name that is only such
+/// words ("刑事案件", "诈骗案") is no case name.
+const CASE_DESCRIPTORS: &[&str] = &[
+    "恶性退出",
+    "良性退出",
+    "非法集资",
+    "集资诈骗",
+    "合同诈骗",
+    "电信诈骗",
+    "非法吸收",
+    "公众存款",
+    "吸收",
+    "存款",
+    "诈骗",
+    "集资",
+    "传销",
+    "退出",
+    "爆雷",
+    "跑路",
+    "逃跑",
+    "特大",
+    "重大",
+    "涉嫌",
+    "刑事",
+    "民事",
+    "行政",
+    "经济",
+    "非法",
+    "平台",
+    "一",
+    "等",
 ];
 
 /// Characters that rarely occur inside a place name, so the name stops before them.
@@ -428,6 +469,7 @@ fn follower_rejects(suffix: &str, next: Option<char>) -> bool {
         "桥" => "梁头",
         "大学" => "生",
         "学院" => "生",
+        "案" => "例由卷底头板子犬",
         _ => "",
     };
     rejected.contains(next)
@@ -443,6 +485,8 @@ fn name_end_rejects(kind: PlaceKind, last: Option<char>) -> bool {
         PlaceKind::Road => "马公铁线道出走一思网电水小大",
         PlaceKind::Estate => "政县省京进全古",
         PlaceKind::School => "宽到去回",
+        // "立案", "备案", "方案", "报案", "结案": the usual words that end in 案.
+        PlaceKind::Case => "立备方报结破办审判销撤诉翻冤悬要专旧本此该个草文法图提预议答档定此公",
         _ => "",
     };
     rejected.contains(last)
@@ -529,14 +573,40 @@ pub fn extract_places(text: &str) -> Vec<PlaceMention> {
 
         match name_start(&chars, floor, i, kind) {
             Some(start) => {
-                let mention_text = &text[byte_at(start)..byte_at(end)];
-                mentions.push(PlaceMention {
-                    text: mention_text.to_string(),
-                    kind,
-                    start: byte_at(start),
-                    end: byte_at(end),
-                    key: normalize_key(mention_text, kind),
-                });
+                // Masking can replace the end of an estate name with a code that looks like
+                // a county ("五矿万境K9县"). An administrative code right after a name is
+                // read as that estate, keyed by the name.
+                let previous_end = mentions
+                    .last()
+                    .map_or(0, |m| chars.partition_point(|&(byte, _)| byte < m.end));
+                let estate = if kind.is_administrative() && chars[start].1.is_ascii_uppercase() {
+                    estate_before_code(&chars, previous_end, start)
+                } else {
+                    None
+                };
+                let mention = match estate {
+                    Some((name_start, name_end)) => {
+                        let name = &text[byte_at(name_start)..byte_at(name_end)];
+                        PlaceMention {
+                            text: text[byte_at(name_start)..byte_at(end)].to_string(),
+                            kind: PlaceKind::Estate,
+                            start: byte_at(name_start),
+                            end: byte_at(end),
+                            key: normalize_key(name, PlaceKind::Estate),
+                        }
+                    }
+                    None => {
+                        let mention_text = &text[byte_at(start)..byte_at(end)];
+                        PlaceMention {
+                            text: mention_text.to_string(),
+                            kind,
+                            start: byte_at(start),
+                            end: byte_at(end),
+                            key: normalize_key(mention_text, kind),
+                        }
+                    }
+                };
+                mentions.push(mention);
                 floor = end;
                 i = end;
             }
@@ -600,7 +670,8 @@ fn name_start(
     let mut start = suffix_start;
     while start > floor && suffix_start - start < max_chars + 3 {
         let c = chars[start - 1].1;
-        if is_stop_char(c) || !(is_han(c) || c.is_ascii_digit()) {
+        let latin = kind == PlaceKind::Case && c.is_ascii_alphabetic();
+        if is_stop_char(c) || !(is_han(c) || c.is_ascii_digit() || latin) {
             break;
         }
         start -= 1;
@@ -622,7 +693,16 @@ fn name_start(
 
     let han_count = stripped.chars().filter(|&c| is_han(c)).count();
     let digit_count = stripped.chars().filter(char::is_ascii_digit).count();
-    let acceptable = if digit_count > 0 && han_count == 0 {
+    let acceptable = if kind == PlaceKind::Case {
+        // Without a dictionary a Han-only case name has no visible start ("依法调查余易贷"),
+        // so only a brand name that starts with a digit or Latin letter is read as a case
+        // ("58车贷"). It keeps at least two Han characters once the descriptors are removed.
+        let offset = stripped.find(|c: char| c.is_ascii_alphanumeric())?;
+        start += stripped[..offset].chars().count();
+        let core = strip_case_descriptors(&stripped[offset..]);
+        core.chars().filter(|&c| is_han(c)).count() >= 2
+            && !name_end_rejects(kind, core.chars().last())
+    } else if digit_count > 0 && han_count == 0 {
         kind == PlaceKind::Road && digit_count <= 4
     } else {
         han_count >= 2
@@ -630,6 +710,80 @@ fn name_start(
             && !name_end_rejects(kind, stripped.chars().last())
     };
     acceptable.then_some(start)
+}
+
+/// Returns the char range of an estate name written right before the masked code that
+/// starts at `code_start`, optionally with a "·" between ("五矿万境·K9县"), or `None`.
+fn estate_before_code(
+    chars: &[(usize, char)],
+    floor: usize,
+    code_start: usize,
+) -> Option<(usize, usize)> {
+    let name_end = if code_start > floor && chars[code_start - 1].1 == '·' {
+        code_start - 1
+    } else {
+        code_start
+    };
+    if name_end <= floor || !is_han(chars[name_end - 1].1) {
+        return None;
+    }
+    let start = name_start(chars, floor, name_end, PlaceKind::Estate)?;
+    if start >= name_end || !names_housing(chars, code_start) {
+        return None;
+    }
+    Some((start, name_end))
+}
+
+/// Whether the masked code at `code_start` is followed by a building number or a housing
+/// word ("K9县25栋", "K9县业主", "K9县交房"), which shows that it ends an estate name
+/// rather than naming a county.
+fn names_housing(chars: &[(usize, char)], code_start: usize) -> bool {
+    const HOUSING_WORDS: &[&str] = &[
+        "小区",
+        "业主",
+        "楼盘",
+        "交房",
+        "房屋",
+        "房子",
+        "项目",
+        "物业",
+        "开发商",
+        "住宅",
+    ];
+    let mut after = code_start + 1;
+    while chars.get(after).is_some_and(|&(_, c)| c.is_ascii_digit()) {
+        after += 1;
+    }
+    // Skip the administrative suffix itself (区, 县 or 市).
+    after += 1;
+    if starts_building_number(chars, after) {
+        return true;
+    }
+    let next: String = chars[after.min(chars.len())..chars.len().min(after + 4)]
+        .iter()
+        .map(|&(_, c)| c)
+        .collect();
+    let next = next.strip_prefix('的').unwrap_or(&next);
+    HOUSING_WORDS.iter().any(|word| next.starts_with(word))
+}
+
+/// Removes the words that describe the kind of a case from both ends of its name.
+fn strip_case_descriptors(name: &str) -> &str {
+    let mut rest = name;
+    loop {
+        let before = rest.len();
+        for word in CASE_DESCRIPTORS {
+            if let Some(head) = rest.strip_suffix(word) {
+                rest = head;
+            }
+            if let Some(tail) = rest.strip_prefix(word) {
+                rest = tail;
+            }
+        }
+        if rest.len() == before {
+            return rest;
+        }
+    }
 }
 
 fn strip_leading_words(name: &str) -> &str {
@@ -652,16 +806,47 @@ fn normalize_key(text: &str, kind: PlaceKind) -> String {
     let generic: &[&str] = match kind {
         PlaceKind::Estate | PlaceKind::Community => &["小区", "社区"],
         PlaceKind::Company => &["股份有限公司", "有限责任公司", "有限公司", "公司"],
+        PlaceKind::Case => {
+            let name = text
+                .strip_suffix("案件")
+                .or_else(|| text.strip_suffix('案'))
+                .unwrap_or(text);
+            return strip_case_descriptors(name).to_string();
+        }
         _ => &[],
     };
+    let mut key = text;
     for suffix in generic {
         if let Some(stem) = text.strip_suffix(suffix)
             && stem.chars().count() >= 2
         {
-            return stem.to_string();
+            key = stem;
+            break;
         }
     }
-    text.to_string()
+    if kind == PlaceKind::Estate {
+        key = strip_masked_code(key);
+    }
+    key.to_string()
+}
+
+/// Removes a masked administrative code from the end of an estate name: "五矿万境K9县"
+/// and "五矿万境" are one estate. A name that would keep fewer than two Han characters
+/// stays whole.
+fn strip_masked_code(name: &str) -> &str {
+    let Some(head) = name.strip_suffix(['区', '县', '市']) else {
+        return name;
+    };
+    let head = head.trim_end_matches(|c: char| c.is_ascii_digit());
+    let Some(head) = head.strip_suffix(|c: char| c.is_ascii_uppercase()) else {
+        return name;
+    };
+    let head = head.strip_suffix('·').unwrap_or(head);
+    if head.chars().filter(|&c| is_han(c)).count() >= 2 {
+        head
+    } else {
+        name
+    }
 }
 
 /// Adds the estate named between a road or area and a building number:
@@ -810,6 +995,42 @@ mod tests {
         let places = extract_places("西地省九九富达实业发展集团股份有限公司涉嫌诈骗");
         assert_eq!(places[1].text, "九九富达实业发展集团股份有限公司");
         assert_eq!(places[1].kind, PlaceKind::Company);
+    }
+
+    #[test]
+    fn estate_name_before_masked_code() {
+        let places = extract_places("我是A5区汇金路五矿万境K9县25栋的业主");
+        let estate = places.iter().find(|m| m.kind == PlaceKind::Estate).unwrap();
+        assert_eq!(estate.text, "五矿万境K9县");
+        assert_eq!(estate.key, "五矿万境");
+        let with_suffix = extract_places("A市五矿万境K9县小区交房");
+        assert!(
+            with_suffix.iter().any(|m| m.key == "五矿万境"),
+            "{with_suffix:?}"
+        );
+        // A code after an ordinary word stays a county.
+        let county = extract_places("根据A7县的规定");
+        assert_eq!(county.last().unwrap().kind, PlaceKind::County);
+    }
+
+    #[test]
+    fn named_case_keeps_its_name() {
+        for text in [
+            "严惩A市58车贷特大集资诈骗案保护伞",
+            "我是A市58车贷恶性退出案件的受害人",
+            "恳请督促经侦公正办理58车贷案件",
+        ] {
+            let places = extract_places(text);
+            let case = places.iter().find(|m| m.kind == PlaceKind::Case);
+            assert_eq!(case.map(|m| m.key.as_str()), Some("58车贷"), "{text}");
+        }
+        for text in ["经侦已在8月20日立案", "这是刑事案件", "请给一个答案"] {
+            let places = extract_places(text);
+            assert!(
+                places.iter().all(|m| m.kind != PlaceKind::Case),
+                "{text}: {places:?}"
+            );
+        }
     }
 
     #[test]

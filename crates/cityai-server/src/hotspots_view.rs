@@ -72,16 +72,15 @@ async fn load(
             message: format!("invalid value {top} for parameter top: expected 1 to 500"),
         });
     }
-    // Handlers rank only their own department's requests.
-    let (hotspots, requests_considered) = cityai_services::hotspots::hotspots(
-        &state.store,
-        from,
-        to,
-        principal.department_scope(),
-        top,
-    )
-    .await
-    .map_err(|err| match err {
+    // Handlers rank only their own department's requests. The default view, every request
+    // of every department, comes from the live index, and any other view is computed in full.
+    let department = principal.department_scope();
+    let result = if from.is_none() && to.is_none() && department.is_none() {
+        state.hotspots.hotspots(&state.store, top).await
+    } else {
+        cityai_services::hotspots::hotspots(&state.store, from, to, department, top).await
+    };
+    let (hotspots, requests_considered) = result.map_err(|err| match err {
         cityai_services::ServiceError::Invalid(message) => ApiError::BadRequest {
             code: "invalid_parameter",
             message,

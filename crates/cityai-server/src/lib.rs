@@ -58,6 +58,8 @@ pub struct AppState {
     pub knowledge: Option<Arc<cityai_knowledge::KnowledgeIndex>>,
     /// The LLM client for grounded answers, when an endpoint is configured.
     pub llm: Option<Arc<cityai_llm::LlmClient>>,
+    /// The hot spots of every stored request, refreshed as requests arrive.
+    pub hotspots: Arc<cityai_services::hotspots::LiveHotspots>,
 }
 
 impl AppState {
@@ -71,6 +73,7 @@ impl AppState {
             limiter: Arc::default(),
             knowledge: None,
             llm: None,
+            hotspots: Arc::default(),
         }
     }
 }

@@ -1,4 +1,7 @@
-//! Hot spots over the stored requests.
+//! Hot spots over the stored requests: a full computation for any window, and
+//! [`LiveHotspots`], an index over every stored request that is refreshed incrementally.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use cityai_hotspot::{Hotspot, HotspotIndex, HotspotQuery, HotspotRequest, LinkRule};
@@ -22,8 +25,8 @@ fn hotspot_request(row: cityai_store::HotspotRow) -> HotspotRequest {
 /// Finds the hottest groups of requests submitted in `[from, to]`, optionally only among one
 /// department's requests, ranked by the heat index.
 ///
-/// The clusters are recomputed from the stored requests on every call. The hot-spot crate
-/// tests that this gives the same clusters as adding the requests one batch at a time.
+/// The clusters are recomputed from the stored requests on every call. For the whole store,
+/// [`LiveHotspots::hotspots`] gives the same result from an index kept up to date.
 ///
 /// # Errors
 ///
@@ -57,6 +60,117 @@ pub async fn hotspots(
     .await
     .map_err(|err| ServiceError::Task(err.to_string()))??;
     Ok((spots, count))
+}
+
+/// A hot-spot index over every stored request, refreshed as requests arrive.
+///
+/// Each refresh adds the requests stored since the last one (those with a greater id) to
+/// the index, so a read costs one query for new rows and the links of those rows only. The
+/// hot-spot crate guarantees that adding requests in batches gives the same clusters as
+/// adding them all at once, so the result equals a full recomputation. The index is built
+/// from all stored requests on first use.
+///
+/// NOTE: the index relies on request ids growing with arrival and on stored requests not
+/// changing their text, time or votes afterwards, which holds for intake and imports. A
+/// change made to a stored request shows after [`LiveHotspots::reset`] or a restart.
+#[derive(Debug, Default)]
+pub struct LiveHotspots {
+    state: tokio::sync::Mutex<LiveState>,
+}
+
+#[derive(Debug, Default)]
+struct LiveState {
+    /// `None` while cold: before the first refresh, or after a failed one. Shared with a
+    /// ranking task while it runs.
+    index: Option<Arc<HotspotIndex>>,
+    /// The greatest request id in the index.
+    last_id: i64,
+}
+
+impl LiveHotspots {
+    /// Adds the requests stored since the last refresh to the index, building it from every
+    /// stored request when it is cold. Returns how many requests were added.
+    ///
+    /// Calls wait for each other. The linking runs on the blocking thread pool.
+    ///
+    /// # Errors
+    ///
+    /// The store's errors. After a failure the index is cold and the next call rebuilds it.
+    pub async fn refresh(&self, store: &Store) -> Result<usize, ServiceError> {
+        let mut state = self.state.lock().await;
+        Self::refresh_locked(&mut state, store).await
+    }
+
+    async fn refresh_locked(state: &mut LiveState, store: &Store) -> Result<usize, ServiceError> {
+        let (index, after_id) = match state.index.take() {
+            // No ranking task holds the index while the lock is held, so this never copies.
+            Some(index) => (
+                Arc::try_unwrap(index).unwrap_or_else(|shared| (*shared).clone()),
+                state.last_id,
+            ),
+            None => (
+                HotspotIndex::new(LinkRule::default())
+                    .map_err(|err| ServiceError::Invalid(err.to_string()))?,
+                0,
+            ),
+        };
+        let rows = store.hotspot_rows_after(after_id).await?;
+        let added = rows.len();
+        let last_id = rows.last().map_or(after_id, |row| row.id);
+        let requests: Vec<HotspotRequest> = rows.into_iter().map(hotspot_request).collect();
+        let index = tokio::task::spawn_blocking(move || -> Result<HotspotIndex, ServiceError> {
+            let mut index = index;
+            if !requests.is_empty() {
+                index
+                    .add_batch(requests)
+                    .map_err(|err| ServiceError::Invalid(err.to_string()))?;
+            }
+            Ok(index)
+        })
+        .await
+        .map_err(|err| ServiceError::Task(err.to_string()))??;
+        state.index = Some(Arc::new(index));
+        state.last_id = last_id;
+        Ok(added)
+    }
+
+    /// Refreshes the index and ranks the hot spots of every stored request, returning the
+    /// `top` hottest and the number of requests considered.
+    ///
+    /// The result equals [`hotspots`] with no window and no department.
+    ///
+    /// # Errors
+    ///
+    /// As [`LiveHotspots::refresh`].
+    pub async fn hotspots(
+        &self,
+        store: &Store,
+        top: usize,
+    ) -> Result<(Vec<Hotspot>, usize), ServiceError> {
+        let mut state = self.state.lock().await;
+        Self::refresh_locked(&mut state, store).await?;
+        let Some(index) = state.index.clone() else {
+            return Err(ServiceError::Task("the hot-spot index is cold".to_owned()));
+        };
+        let query = HotspotQuery {
+            limit: top,
+            ..HotspotQuery::default()
+        };
+        let count = index.len();
+        let spots = tokio::task::spawn_blocking(move || {
+            index
+                .hotspots(&query)
+                .map_err(|err| ServiceError::Invalid(err.to_string()))
+        })
+        .await
+        .map_err(|err| ServiceError::Task(err.to_string()))??;
+        Ok((spots, count))
+    }
+
+    /// Drops the index, so that the next call rebuilds it from the store.
+    pub async fn reset(&self) {
+        *self.state.lock().await = LiveState::default();
+    }
 }
 
 /// Finds the earlier requests that request `id` probably duplicates: the same problem at the

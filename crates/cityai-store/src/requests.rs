@@ -348,26 +348,44 @@ impl Store {
         .bind(department.unwrap_or(""))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let at: String = row.try_get("at")?;
-                Ok(HotspotRow {
-                    id: row.try_get("id")?,
-                    title: row.try_get("title")?,
-                    body: row.try_get("body")?,
-                    submitted_at: cityai_core::time::from_storage(&at).ok_or_else(|| {
-                        StoreError::InvalidStoredValue {
-                            column: "requests.submitted_at",
-                            value: at.clone(),
-                        }
-                    })?,
-                    citizen_ref: row.try_get("citizen_ref")?,
-                    support_votes: row.try_get("support_votes")?,
-                    objection_votes: row.try_get("objection_votes")?,
-                })
-            })
-            .collect()
+        rows.iter().map(hotspot_row).collect()
     }
+
+    /// Returns the requests whose id is greater than `after_id`, in id order, for keeping a
+    /// hot-spot index up to date.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the query fails, and
+    /// [`StoreError::InvalidStoredValue`] for a malformed stored time.
+    pub async fn hotspot_rows_after(&self, after_id: i64) -> Result<Vec<HotspotRow>> {
+        let rows = sqlx::query(
+            "SELECT id, title, body, COALESCE(submitted_at, received_at) AS at, citizen_ref, \
+             support_votes, objection_votes FROM requests WHERE id > $1 ORDER BY id",
+        )
+        .bind(after_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(hotspot_row).collect()
+    }
+}
+
+fn hotspot_row(row: &sqlx::any::AnyRow) -> Result<HotspotRow> {
+    let at: String = row.try_get("at")?;
+    Ok(HotspotRow {
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        body: row.try_get("body")?,
+        submitted_at: cityai_core::time::from_storage(&at).ok_or_else(|| {
+            StoreError::InvalidStoredValue {
+                column: "requests.submitted_at",
+                value: at.clone(),
+            }
+        })?,
+        citizen_ref: row.try_get("citizen_ref")?,
+        support_votes: row.try_get("support_votes")?,
+        objection_votes: row.try_get("objection_votes")?,
+    })
 }
 
 /// A suggested duplicate link: `request_id` probably repeats `other_id`.

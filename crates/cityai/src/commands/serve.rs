@@ -43,11 +43,35 @@ pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<Exi
         }
         Err(err) => tracing::warn!(error = %err, "knowledge search is unavailable"),
     }
+    spawn_hotspot_refresh(state.hotspots.clone(), store.clone());
     serve(listener, state, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
     output::line(&tf(global.lang, "serve.stopped", &[]));
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often the server adds newly stored requests to its hot-spot index.
+const HOTSPOT_REFRESH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Builds the hot-spot index in the background and then adds the requests that arrive
+/// (through imports by other processes too) once a minute, so that a page view seldom
+/// has to wait for linking. A view refreshes the index itself as well.
+fn spawn_hotspot_refresh(
+    live: std::sync::Arc<cityai_services::hotspots::LiveHotspots>,
+    store: Store,
+) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(HOTSPOT_REFRESH_INTERVAL);
+        loop {
+            interval.tick().await;
+            match live.refresh(&store).await {
+                Ok(0) => {}
+                Ok(added) => tracing::info!(requests = added, "hot-spot index refreshed"),
+                Err(err) => tracing::warn!(error = %err, "refreshing the hot-spot index failed"),
+            }
+        }
+    });
 }
 
 async fn open_store_logged(global: &GlobalOptions) -> anyhow::Result<Store> {
