@@ -6,7 +6,10 @@ use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::{Duration, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
 use cityai_core::Lang;
 use cityai_core::i18n::{t, tf};
 use cityai_store::DashboardFigures;
@@ -40,19 +43,15 @@ pub(crate) async fn page_view(
     let lang = page_lang.lang;
     let heading = t(lang, "dashboard.heading");
     let now = Utc::now();
-    let since = cityai_core::time::to_storage(now - Duration::days(WINDOW_DAYS));
-    let overdue_before = cityai_core::time::to_storage(now - Duration::days(REPLY_DUE_DAYS));
-    let offset_minutes = state.city_offset.local_minus_utc() / 60;
     let figures = state
-        .store
-        .dashboard_figures(
-            &since,
-            offset_minutes,
-            &overdue_before,
+        .dashboard
+        .figures(
+            &state.store,
+            state.city_offset,
             principal.department_scope(),
         )
         .await;
-    let figures = match figures {
+    let (figures, computed_at) = match figures {
         Ok(figures) => figures,
         Err(err) => {
             let message = internal(lang, &err, "computing the dashboard");
@@ -68,6 +67,7 @@ pub(crate) async fn page_view(
     let days = fill_days(&figures, now, &state);
     let content = html! {
         h1 { (heading) }
+        p.muted { (tf(lang, "dashboard.updated", &[("time", &computed_at.with_timezone(&state.city_offset).format("%H:%M:%S"))])) }
         (tiles(lang, &figures, &state))
         section.chart aria-labelledby="per-day-heading" {
             h2 #per-day-heading { (tf(lang, "dashboard.per_day", &[("days", &WINDOW_DAYS)])) }
@@ -81,10 +81,78 @@ pub(crate) async fn page_view(
     page_lang.respond(StatusCode::OK, heading, "/dashboard", &principal, content)
 }
 
+/// Dashboard figures computed at most [`DashboardCache::MAX_AGE`] ago, per department
+/// scope, so that a page view reads them instead of aggregating the whole store.
+#[derive(Debug, Default)]
+pub struct DashboardCache {
+    entries: Mutex<HashMap<Option<String>, (DateTime<Utc>, Arc<DashboardFigures>)>>,
+}
+
+impl DashboardCache {
+    /// How old cached figures may be before a view computes them again.
+    pub const MAX_AGE: Duration = Duration::seconds(30);
+
+    /// Returns the figures for `department` (all departments for `None`) and when they
+    /// were computed, computing them when the cached ones are too old.
+    ///
+    /// # Errors
+    ///
+    /// The store's errors.
+    pub async fn figures(
+        &self,
+        store: &cityai_store::Store,
+        city_offset: chrono::FixedOffset,
+        department: Option<&str>,
+    ) -> Result<(Arc<DashboardFigures>, DateTime<Utc>), cityai_store::StoreError> {
+        let key = department.map(str::to_owned);
+        if let Some((at, figures)) = self.lock().get(&key)
+            && Utc::now() - *at < Self::MAX_AGE
+        {
+            return Ok((figures.clone(), *at));
+        }
+        self.refresh(store, city_offset, department).await
+    }
+
+    /// Computes the figures now and keeps them.
+    ///
+    /// # Errors
+    ///
+    /// The store's errors.
+    pub async fn refresh(
+        &self,
+        store: &cityai_store::Store,
+        city_offset: chrono::FixedOffset,
+        department: Option<&str>,
+    ) -> Result<(Arc<DashboardFigures>, DateTime<Utc>), cityai_store::StoreError> {
+        let now = Utc::now();
+        let since = cityai_core::time::to_storage(now - Duration::days(WINDOW_DAYS));
+        let overdue_before = cityai_core::time::to_storage(now - Duration::days(REPLY_DUE_DAYS));
+        let offset_minutes = city_offset.local_minus_utc() / 60;
+        let figures = Arc::new(
+            store
+                .dashboard_figures(&since, offset_minutes, &overdue_before, department)
+                .await?,
+        );
+        self.lock()
+            .insert(department.map(str::to_owned), (now, figures.clone()));
+        Ok((figures, now))
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<Option<String>, (DateTime<Utc>, Arc<DashboardFigures>)>>
+    {
+        // A panic while holding the lock leaves plain data behind; keep using it.
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// Returns one entry per day of the window, with zero for days without requests.
 fn fill_days(
     figures: &DashboardFigures,
-    now: chrono::DateTime<Utc>,
+    now: DateTime<Utc>,
     state: &AppState,
 ) -> Vec<(String, i64)> {
     let today = now.with_timezone(&state.city_offset).date_naive();

@@ -38,6 +38,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use auth::{Credential, LoginLimiter, Principal};
+pub use dashboard_view::DashboardCache;
 pub use error::ServerError;
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -60,6 +61,8 @@ pub struct AppState {
     pub llm: Option<Arc<cityai_llm::LlmClient>>,
     /// The hot spots of every stored request, refreshed as requests arrive.
     pub hotspots: Arc<cityai_services::hotspots::LiveHotspots>,
+    /// The dashboard's figures, computed at most half a minute ago.
+    pub dashboard: Arc<DashboardCache>,
 }
 
 impl AppState {
@@ -74,6 +77,7 @@ impl AppState {
             knowledge: None,
             llm: None,
             hotspots: Arc::default(),
+            dashboard: Arc::default(),
         }
     }
 }

@@ -189,6 +189,10 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        // A large import changes which index suits a filter best.
+        if let Err(err) = self.optimize().await {
+            tracing::warn!(error = %err, "refreshing planner statistics after an import failed");
+        }
         result.committed = true;
         progress(rows.len());
         Ok(result)

@@ -123,11 +123,29 @@ impl Store {
         if version >= masking::MASKING_VERSION {
             store.mask_legacy_requests().await?;
         }
+        // Gathers the statistics the query planner needs to choose between the request
+        // indexes; cheap when they are fresh. 0x10002 also analyses tables never analysed.
+        sqlx::raw_sql("PRAGMA optimize = 0x10002;")
+            .execute(&store.pool)
+            .await?;
         Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Refreshes the query planner's statistics where the data changed much, as SQLite
+    /// advises after large writes.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the statement fails.
+    pub async fn optimize(&self) -> Result<()> {
+        sqlx::raw_sql("PRAGMA optimize;")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Returns the highest migration applied to the database.

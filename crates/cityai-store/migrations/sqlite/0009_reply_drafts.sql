@@ -42,3 +42,7 @@ CREATE INDEX audit_events_target_idx ON audit_events (target);
 -- The dashboard counts routing decisions of a period and open requests by age.
 CREATE INDEX routing_decisions_created_idx ON routing_decisions (created_at);
 CREATE INDEX requests_status_received_idx ON requests (status, received_at);
+
+-- The request list counts matches by status within a category or a department.
+CREATE INDEX requests_category_status_idx ON requests (category_path, status);
+CREATE INDEX requests_department_status_idx ON requests (department_code, status);

@@ -44,6 +44,7 @@ pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<Exi
         Err(err) => tracing::warn!(error = %err, "knowledge search is unavailable"),
     }
     spawn_hotspot_refresh(state.hotspots.clone(), store.clone());
+    spawn_dashboard_refresh(state.dashboard.clone(), store.clone(), global.utc_offset);
     serve(listener, state, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
@@ -69,6 +70,29 @@ fn spawn_hotspot_refresh(
                 Ok(0) => {}
                 Ok(added) => tracing::info!(requests = added, "hot-spot index refreshed"),
                 Err(err) => tracing::warn!(error = %err, "refreshing the hot-spot index failed"),
+            }
+        }
+    });
+}
+
+/// Recomputes the dashboard's figures for all departments in the background, so that a
+/// page view reads figures that are never older than the cache allows.
+fn spawn_dashboard_refresh(
+    cache: std::sync::Arc<cityai_server::DashboardCache>,
+    store: Store,
+    city_offset: chrono::FixedOffset,
+) {
+    tokio::spawn(async move {
+        let period = cityai_server::DashboardCache::MAX_AGE
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(30))
+            * 2
+            / 3;
+        let mut interval = tokio::time::interval(period);
+        loop {
+            interval.tick().await;
+            if let Err(err) = cache.refresh(&store, city_offset, None).await {
+                tracing::warn!(error = %err, "refreshing the dashboard failed");
             }
         }
     });
