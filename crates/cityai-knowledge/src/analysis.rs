@@ -70,6 +70,47 @@ pub(crate) fn words_of_folded(jieba: &Jieba, folded: &str) -> Vec<Term> {
         .collect()
 }
 
+/// Weights each search-mode word of folded query text by how many words jieba's search mode
+/// emits for the compound it belongs to, and returns the words in query order without
+/// repeats.
+///
+/// Search mode emits a long word together with the dictionary words inside it, so without
+/// this weighting a query word of four characters counts three or four times in the score
+/// while a two-character word counts once. Here the `n` words that come from one word of
+/// jieba's default (precise) cut get weight `1 / n` each, so every precise word carries
+/// about the same total weight. A word found in several compounds keeps its highest
+/// weight, and a word outside every precise word keeps weight 1.
+pub(crate) fn weighted_words_of_folded(jieba: &Jieba, folded: &str) -> Vec<(String, f32)> {
+    let search_words = words_of_folded(jieba, folded);
+    let compounds: Vec<(usize, usize)> = jieba
+        .cut(folded, true)
+        .into_iter()
+        .map(|token| (token.byte_start, token.byte_end))
+        .collect();
+    let compound_of = |word: &Term| {
+        compounds
+            .iter()
+            .position(|&(start, end)| start <= word.start && word.end <= end)
+    };
+
+    // Count the search-mode words inside each compound.
+    let owners: Vec<Option<usize>> = search_words.iter().map(compound_of).collect();
+    let mut counts = vec![0_usize; compounds.len()];
+    for owner in owners.iter().flatten() {
+        counts[*owner] += 1;
+    }
+
+    let mut weighted: Vec<(String, f32)> = Vec::new();
+    for (word, owner) in search_words.into_iter().zip(owners) {
+        let weight = owner.map_or(1.0, |owner| 1.0 / counts[owner] as f32);
+        match weighted.iter_mut().find(|(text, _)| *text == word.text) {
+            Some(existing) => existing.1 = existing.1.max(weight),
+            None => weighted.push((word.text, weight)),
+        }
+    }
+    weighted
+}
+
 /// Splits already folded text into character bigrams for CJK runs and whole words for other
 /// letters and digits.
 ///
@@ -217,6 +258,44 @@ mod tests {
         assert!(words.contains(&"低收入"), "{words:?}");
         assert!(words.contains(&"社会"), "{words:?}");
         assert!(!words.iter().any(|word| word.contains('？')), "{words:?}");
+    }
+
+    #[test]
+    fn compound_parts_share_weight() {
+        let jieba = jieba();
+        let weighted = weighted_words_of_folded(&jieba, &fold_text("中華人民共和國的電話"));
+        let weight_of = |word: &str| {
+            weighted
+                .iter()
+                .find(|(text, _)| text == word)
+                .map(|&(_, weight)| weight)
+                .unwrap_or_else(|| panic!("{word} missing in {weighted:?}"))
+        };
+        // Search mode splits the country name into 6 words, and 电话 stays one word.
+        let parts = ["中华", "华人", "人民", "共和", "共和国", "中华人民共和国"];
+        for part in parts {
+            assert!((weight_of(part) - 1.0 / parts.len() as f32).abs() < 1e-6);
+        }
+        assert_eq!(weight_of("电话"), 1.0);
+        let total: f32 = parts.iter().map(|part| weight_of(part)).sum();
+        assert!((total - 1.0).abs() < 1e-5, "{total}");
+    }
+
+    #[test]
+    fn weighted_words_match_search_words() {
+        let jieba = jieba();
+        let folded = fold_text("如何申請低收入戶？請洽社會局。");
+        let weighted: Vec<String> = weighted_words_of_folded(&jieba, &folded)
+            .into_iter()
+            .map(|(text, _)| text)
+            .collect();
+        let mut plain: Vec<String> = Vec::new();
+        for term in words_of_folded(&jieba, &folded) {
+            if !plain.contains(&term.text) {
+                plain.push(term.text);
+            }
+        }
+        assert_eq!(weighted, plain);
     }
 
     #[test]

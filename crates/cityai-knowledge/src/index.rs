@@ -3,7 +3,8 @@
 //! Each chunk is one tantivy document with four searched fields: the title path (source
 //! title and headings) and the body, each analysed twice, as jieba words and as character
 //! bigrams (see [`crate::analysis`]). A query is the sum of the BM25 scores of its words and
-//! bigrams in every field, each multiplied by a weight from [`ScoringParams`]. Words carry
+//! bigrams in every field, each multiplied by a weight from [`ScoringParams`] (the words
+//! jieba emits for one compound share its weight). Words carry
 //! meaning, and bigrams match names and terms the dictionary splits differently.
 //!
 //! The index is derived data: the store keeps chunks, and [`KnowledgeWriter::rebuild`]
@@ -34,7 +35,7 @@ use tantivy::{
 use crate::KnowledgeError;
 use crate::analysis::{
     BIGRAM_TOKENIZER, BigramTokenizer, WORD_TOKENIZER, WordTokenizer, bigrams_of_folded, jieba,
-    words_of_folded,
+    weighted_words_of_folded,
 };
 use crate::chunk::Chunk;
 use crate::fold::fold_text;
@@ -104,8 +105,10 @@ impl Fields {
     }
 }
 
-/// The weights of the four searched fields in a query's score.
+/// The weights of the four searched fields in a query's score. Fields missing in serialized
+/// form take their default.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ScoringParams {
     /// The weight of jieba word matches. Default 1.0.
     pub word_weight: f32,
@@ -114,6 +117,11 @@ pub struct ScoringParams {
     /// The factor applied to matches in the title path, on top of the unit weight.
     /// Default 2.0, because a title states what the whole source is about.
     pub title_boost: f32,
+    /// Whether the words jieba's search mode emits for one compound share its weight
+    /// (`1 / n` each for `n` words), instead of each counting fully. Default true, because
+    /// otherwise a long query word outweighs a short one only because it has more dictionary
+    /// words inside it. Bigram weights are not changed.
+    pub share_compound_weight: bool,
 }
 
 impl Default for ScoringParams {
@@ -122,6 +130,7 @@ impl Default for ScoringParams {
             word_weight: 1.0,
             bigram_weight: 1.0,
             title_boost: 2.0,
+            share_compound_weight: true,
         }
     }
 }
@@ -361,16 +370,25 @@ impl KnowledgeIndex {
     ) -> Result<SearchResults, KnowledgeError> {
         let searcher = self.reader.searcher();
         let folded = fold_text(query);
-        let words = unique(
-            words_of_folded(&jieba(), &folded)
+        let mut weighted_words = weighted_words_of_folded(&jieba(), &folded);
+        if !options.scoring.share_compound_weight {
+            for (_, weight) in &mut weighted_words {
+                *weight = 1.0;
+            }
+        }
+        let words: Vec<String> = weighted_words
+            .iter()
+            .map(|(text, _)| text.clone())
+            .collect();
+        let bigrams: Vec<(String, f32)> =
+            unique(bigrams_of_folded(&folded).into_iter().map(|t| t.text))
                 .into_iter()
-                .map(|t| t.text),
-        );
-        let bigrams = unique(bigrams_of_folded(&folded).into_iter().map(|t| t.text));
+                .map(|text| (text, 1.0))
+                .collect();
         let query_words = self.query_words(&searcher, &words)?;
 
         // Build one boosted term query per (term, field) pair.
-        let terms = self.query_terms(&words, &bigrams, &options.scoring);
+        let terms = self.query_terms(&weighted_words, &bigrams, &options.scoring);
         if terms.is_empty() || options.limit == 0 {
             return Ok(SearchResults {
                 query_words,
@@ -455,8 +473,8 @@ impl KnowledgeIndex {
 
     fn query_terms(
         &self,
-        words: &[String],
-        bigrams: &[String],
+        words: &[(String, f32)],
+        bigrams: &[(String, f32)],
         scoring: &ScoringParams,
     ) -> Vec<QueryTerm> {
         let fields = &self.fields;
@@ -489,14 +507,14 @@ impl KnowledgeIndex {
             if weight <= 0.0 {
                 continue;
             }
-            for text in texts {
+            for (text, term_weight) in texts {
                 let term = Term::from_field_text(tantivy_field, text);
                 let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
                 terms.push(QueryTerm {
                     text: text.clone(),
                     field,
                     unit,
-                    query: Box::new(BoostQuery::new(Box::new(query), weight)),
+                    query: Box::new(BoostQuery::new(Box::new(query), weight * term_weight)),
                 });
             }
         }

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use cityai_knowledge::{
-    Block, ChunkParams, EvalQuery, KnowledgeIndex, SearchOptions, Source, SourceDocument,
-    SourceKind, chunk_document,
+    Block, ChunkParams, EvalQuery, KnowledgeIndex, ScoringParams, SearchOptions, Source,
+    SourceDocument, SourceKind, chunk_document,
 };
 
 fn data_path() -> PathBuf {
@@ -98,6 +98,14 @@ fn taipei_faq_titles_find_their_answers() {
         ..SearchOptions::default()
     };
     let evaluation = index.evaluate(&queries, &options).unwrap();
+    let without_sharing = SearchOptions {
+        scoring: ScoringParams {
+            share_compound_weight: false,
+            ..ScoringParams::default()
+        },
+        ..options.clone()
+    };
+    let plain = index.evaluate(&queries, &without_sharing).unwrap();
 
     #[allow(clippy::print_stdout)]
     {
@@ -110,6 +118,11 @@ fn taipei_faq_titles_find_their_answers() {
         println!(
             "MRR {:.4}  recall@1 {:.4}  recall@5 {:.4}  recall@10 {:.4}",
             evaluation.mrr, evaluation.recall_at_1, evaluation.recall_at_5, evaluation.recall_at_10
+        );
+        println!(
+            "without share_compound_weight: MRR {:.4}  recall@1 {:.4}  recall@5 {:.4}  \
+             recall@10 {:.4}",
+            plain.mrr, plain.recall_at_1, plain.recall_at_5, plain.recall_at_10
         );
     }
     assert_eq!(evaluation.queries, 1875);
