@@ -9,7 +9,7 @@
 //!
 //! Usage: `cargo run --release -p cityai-server --example bench_pages -- DATA_DIR`, where
 //! DATA_DIR holds `teddy2020/` and `taipei_faq/` (see `bench/console/run.sh`).
-#![allow(clippy::unwrap_used, clippy::print_stdout)]
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::Path;
 use std::sync::Arc;

@@ -85,8 +85,11 @@ pub(crate) async fn page_view(
 /// scope, so that a page view reads them instead of aggregating the whole store.
 #[derive(Debug, Default)]
 pub struct DashboardCache {
-    entries: Mutex<HashMap<Option<String>, (DateTime<Utc>, Arc<DashboardFigures>)>>,
+    entries: Mutex<HashMap<Option<String>, CachedFigures>>,
 }
+
+/// Figures and when they were computed.
+type CachedFigures = (DateTime<Utc>, Arc<DashboardFigures>);
 
 impl DashboardCache {
     /// How old cached figures may be before a view computes them again.
@@ -138,10 +141,7 @@ impl DashboardCache {
         Ok((figures, now))
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<Option<String>, (DateTime<Utc>, Arc<DashboardFigures>)>>
-    {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Option<String>, CachedFigures>> {
         // A panic while holding the lock leaves plain data behind; keep using it.
         self.entries
             .lock()

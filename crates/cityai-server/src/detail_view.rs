@@ -26,8 +26,8 @@ pub(crate) const REPLY_ROLES: &[Role] = &[Role::Handler, Role::Reviewer];
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct DetailParams {
     lang: Option<String>,
-    /// Why the viewer needs the personal data; when given, the unmasked text is shown and
-    /// the view is audited.
+    /// The viewer's reason for reading the personal data; when given, the unmasked text is
+    /// shown and the view is audited.
     purpose: Option<String>,
     /// A message to show after a reply action: `saved`, `approved` or `drafted`.
     done: Option<String>,
@@ -91,7 +91,7 @@ pub(crate) async fn page_view(
             .store
             .request_unmasked(id, &principal.actor(), purpose)
             .await
-            .map_err(|err| tracing::error!(error = %err, "reading the unmasked text failed"))
+            .map_err(|err| tracing::error!(error = %err, request_id = id, "reading the unmasked text failed"))
             .ok(),
         _ => None,
     };
@@ -106,7 +106,7 @@ pub(crate) async fn page_view(
         store.departments(),
     );
     let log_err = |what: &str, err: &dyn std::error::Error| {
-        tracing::error!(error = %err, "{what} failed");
+        tracing::error!(error = %err, request_id = id, "{what} failed");
     };
     let timeline = timeline.unwrap_or_else(|err| {
         log_err("reading the timeline", &err);
@@ -150,7 +150,7 @@ pub(crate) async fn page_view(
             .ok()
             .and_then(|result| {
                 result
-                    .map_err(|err| tracing::error!(error = %err, "knowledge search failed"))
+                    .map_err(|err| tracing::error!(error = %err, request_id = id, "knowledge search failed"))
                     .ok()
             })
         }

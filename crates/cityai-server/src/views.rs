@@ -60,7 +60,7 @@ pub(crate) fn with_param(path: &str, name: &str, value: &str) -> String {
     format!("{base}?{}", pairs.join("&"))
 }
 
-/// The hidden CSRF field of a form posted with the session cookie.
+/// Renders the hidden CSRF field of a form posted with the session cookie.
 pub(crate) fn csrf_field(principal: &Principal) -> Markup {
     html! {
         @if let Some(token) = principal.csrf_token() {
@@ -88,7 +88,7 @@ pub(crate) fn time_element(at: DateTime<Utc>, offset: FixedOffset) -> Markup {
     html! { time datetime=(cityai_core::time::to_storage(at)) { (local_time(at, offset)) } }
 }
 
-/// A percentage with no decimals, such as `87%`.
+/// Formats a share as a percentage with no decimals, such as `87%`.
 pub(crate) fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
 }
