@@ -137,7 +137,7 @@ pub fn template_draft(
 }
 
 /// Returns the sentences of a request that ask for something, in order, at most
-/// [`MAX_POINTS`]; an empty list when no sentence does.
+/// four; an empty list when no sentence does.
 pub fn points_raised(body: &str) -> Vec<String> {
     const ASKS: [&str; 12] = [
         "希望",
