@@ -225,11 +225,19 @@ async fn main() {
         cityai_core::time::default_city_offset(),
     );
     state.knowledge = Some(Arc::new(index));
+    // The background work of `cityai serve`, timed on its own: indexing the requests for the
+    // free-text filter (every 5 s, for the requests stored since).
+    let begin = Instant::now();
+    let indexed = store.catch_up_request_search().await.unwrap();
+    eprintln!(
+        "background work: indexing {indexed} requests for search took {:.1} s",
+        begin.elapsed().as_secs_f64()
+    );
     let dashboard = state.dashboard.clone();
     let offset = state.city_offset;
     let app = router(state);
 
-    // The background work of `cityai serve`, timed on its own: the dashboard's aggregation
+    // More background work: the dashboard's aggregation
     // (every 20 s) and building the hot-spot index over every stored request (at start).
     let begin = Instant::now();
     dashboard.refresh(&store, offset, None).await.unwrap();

@@ -76,7 +76,10 @@ pub(crate) async fn list_requests(
     if let Some(department) = principal.department_scope() {
         filter.department = Some(department.to_owned());
     }
-    let list = state.store.list_requests(&filter, page).await?;
+    let mut list = state.store.list_requests(&filter, page).await?;
+    for request in &mut list.items {
+        hide_citizen(&principal, request);
+    }
     Ok(Json(ListResponse {
         items: list.items,
         total: list.total,
@@ -197,7 +200,17 @@ pub(crate) async fn get_request(
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<Request>, ApiError> {
     let id = path_id(id)?;
-    visible_request(&state, &principal, id).await.map(Json)
+    let mut request = visible_request(&state, &principal, id).await?;
+    hide_citizen(&principal, &mut request);
+    Ok(Json(request))
+}
+
+/// Blanks the citizen reference (a name or account from the source) for callers who may
+/// not see personal data unmasked.
+pub(crate) fn hide_citizen(principal: &Principal, request: &mut Request) {
+    if !principal.role().may_view_unmasked() {
+        request.citizen_ref = None;
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -51,7 +51,7 @@ pub(crate) async fn requests_page(
         let options = FilterOptions::load(&state).await;
         let content = html! {
             h1 { (heading) }
-            (filter_form(lang, &query, &options))
+            (filter_form(lang, &query, &options, principal.department_scope().is_none()))
             p.error role="alert" { (t(lang, "requests.invalid_query")) }
         };
         let mut response = (
@@ -65,7 +65,7 @@ pub(crate) async fn requests_page(
 
     let (status, content) = match query.to_filter(state.city_offset) {
         Err(invalid) => {
-            let reason = format!("{} ({})", invalid.name, invalid.expected);
+            let reason = tf(lang, invalid.hint, &[("choices", &invalid.choices)]);
             let message = tf(
                 lang,
                 "requests.invalid_filter",
@@ -74,7 +74,7 @@ pub(crate) async fn requests_page(
             let options = FilterOptions::load(&state).await;
             let content = html! {
                 h1 { (heading) }
-                (filter_form(lang, &query, &options))
+                (filter_form(lang, &query, &options, principal.department_scope().is_none()))
                 p.error role="alert" { (message) }
             };
             (StatusCode::BAD_REQUEST, content)
@@ -109,7 +109,7 @@ pub(crate) async fn requests_page(
                         .max(1);
                     let content = html! {
                         h1 { (heading) }
-                        (filter_form(lang, &query, &options))
+                        (filter_form(lang, &query, &options, principal.department_scope().is_none()))
                         (counts_bar(lang, &counts, list.total))
                         (request_table(lang, &list, &options, state.city_offset, &repeats))
                         (pager(lang, &query, page_spec.number, pages))
@@ -197,7 +197,14 @@ impl FilterOptions {
     }
 }
 
-fn filter_form(lang: Lang, query: &ListQuery, options: &FilterOptions) -> Markup {
+/// Renders the filters; `all_departments` is false for handlers, who see one department
+/// and get no department choice.
+fn filter_form(
+    lang: Lang,
+    query: &ListQuery,
+    options: &FilterOptions,
+    all_departments: bool,
+) -> Markup {
     let current = |field: &Option<String>| ListQuery::value(field).unwrap_or("").to_owned();
     let any = t(lang, "requests.filter_any");
     html! {
@@ -226,7 +233,7 @@ fn filter_form(lang: Lang, query: &ListQuery, options: &FilterOptions) -> Markup
                     }
                 }
             }
-            label {
+            @if all_departments { label {
                 (t(lang, "requests.filter_department"))
                 select name="department" {
                     option value="" { (any) }
@@ -234,7 +241,7 @@ fn filter_form(lang: Lang, query: &ListQuery, options: &FilterOptions) -> Markup
                         option value=(code) selected[&current(&query.department) == code] { (name) }
                     }
                 }
-            }
+            } }
             label {
                 (t(lang, "requests.filter_channel"))
                 select name="channel" {
@@ -244,6 +251,13 @@ fn filter_form(lang: Lang, query: &ListQuery, options: &FilterOptions) -> Markup
                             (channel_label(lang, channel))
                         }
                     }
+                }
+            }
+            label {
+                (t(lang, "requests.sort"))
+                select name="sort" {
+                    option value="newest" { (t(lang, "requests.sort_newest")) }
+                    option value="oldest" selected[current(&query.sort) == "oldest"] { (t(lang, "requests.sort_oldest")) }
                 }
             }
             label {
@@ -396,6 +410,7 @@ fn href_with(query: &ListQuery, changes: &[(&str, String)]) -> String {
         ("channel", &query.channel),
         ("from", &query.from),
         ("to", &query.to),
+        ("sort", &query.sort),
         ("size", &query.size),
         ("page", &query.page),
     ]

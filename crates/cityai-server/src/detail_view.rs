@@ -16,8 +16,8 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::triage_view::visible;
 use crate::views::{
-    PageLang, RoutingDetails, ai_label, csrf_field, error_content, internal, local_stored_time,
-    percent, routing_evidence, time_element,
+    PageLang, RoutingDetails, actor_name, ai_label, csrf_field, error_content, generator_label,
+    internal, local_stored_time, percent, routing_evidence, time_element,
 };
 
 /// Roles that draft, edit and approve replies. Handlers only for their own department.
@@ -158,6 +158,11 @@ pub(crate) async fn page_view(
     };
 
     let may_reply = REPLY_ROLES.contains(&principal.role());
+    // A replied or closed request gets no new draft.
+    let replied = matches!(
+        request.status,
+        cityai_core::RequestStatus::Replied | cityai_core::RequestStatus::Closed
+    );
     let title = request.display_title(60);
     let content = html! {
         nav.crumbs aria-label=(t(lang, "detail.crumbs")) {
@@ -182,6 +187,7 @@ pub(crate) async fn page_view(
                             label {
                                 (t(lang, "detail.unmask_purpose"))
                                 select name="purpose" required {
+                                    option value="" { (t(lang, "detail.purpose_pick")) }
                                     option value="callback" { (t(lang, "detail.purpose_callback")) }
                                     option value="verification" { (t(lang, "detail.purpose_verification")) }
                                     option value="handling" { (t(lang, "detail.purpose_handling")) }
@@ -215,7 +221,7 @@ pub(crate) async fn page_view(
         section aria-labelledby="reply-heading" {
             h2 #reply-heading { (t(lang, "detail.reply")) }
             (replies_list(lang, &replies, &state))
-            (draft_section(lang, &principal, id, draft.as_ref(), may_reply))
+            (draft_section(lang, &principal, id, draft.as_ref(), may_reply && !replied))
         }
         section aria-labelledby="duplicates-heading" {
             h2 #duplicates-heading { (t(lang, "detail.duplicates")) }
@@ -293,7 +299,7 @@ fn replies_list(lang: Lang, replies: &[ReplyRecord], state: &AppState) -> Markup
                     @if reply.origin == "import" {
                         (t(lang, "detail.reply_imported"))
                     } @else {
-                        (tf(lang, "detail.reply_approved", &[("user", &reply.approved_by.as_deref().unwrap_or("-")), ("share", &percent(reply.ai_share.unwrap_or(0.0)))]))
+                        (tf(lang, "detail.reply_approved", &[("user", &actor_name(reply.approved_by.as_deref().unwrap_or("-"))), ("share", &percent(reply.ai_share.unwrap_or(0.0)))]))
                     }
                     @if let Some(at) = &reply.replied_at {
                         " · " (local_stored_time(at, state.city_offset))
@@ -320,7 +326,7 @@ fn draft_section(
                     (csrf_field(principal))
                     input type="hidden" name="draft_id" value=(draft.id);
                     (ai_label(lang))
-                    p.muted { (tf(lang, "detail.draft_meta", &[("generator", &draft.generator), ("user", &draft.created_by)])) }
+                    p.muted { (tf(lang, "detail.draft_meta", &[("generator", &generator_label(lang, &draft.generator)), ("user", &actor_name(&draft.created_by))])) }
                     label {
                         (t(lang, "detail.draft_text"))
                         textarea name="body" rows="14" required { (draft.body) }
@@ -399,7 +405,7 @@ fn timeline_list(lang: Lang, events: &[TimelineEvent], state: &AppState) -> Mark
                     " · "
                     strong { (event_label(lang, &event.kind)) }
                     @if let Some(actor) = &event.actor {
-                        " · " span.muted { (actor) }
+                        " · " span.muted { (actor_name(actor)) }
                     }
                     @if let Some(category) = event.detail.get("category").and_then(|v| v.as_str()) {
                         " · " (category)

@@ -22,6 +22,8 @@ pub(crate) struct ListQuery {
     /// Last day, `YYYY-MM-DD`, inclusive.
     pub to: Option<String>,
     pub q: Option<String>,
+    /// `newest` (the default) or `oldest`.
+    pub sort: Option<String>,
     pub page: Option<String>,
     pub size: Option<String>,
     pub lang: Option<String>,
@@ -34,6 +36,10 @@ pub(crate) struct InvalidParam {
     pub value: String,
     /// The expected form of the value, in English.
     pub expected: String,
+    /// The catalogue key of the expected form, for the console's language.
+    pub hint: &'static str,
+    /// The allowed values or bound that `hint` names, when it has a `{choices}` placeholder.
+    pub choices: String,
 }
 
 impl ListQuery {
@@ -48,10 +54,28 @@ impl ListQuery {
         &self,
         city_offset: FixedOffset,
     ) -> Result<(RequestFilter, Page), InvalidParam> {
-        let invalid = |name: &'static str, value: &str, expected: &str| InvalidParam {
-            name,
-            value: value.to_owned(),
-            expected: expected.to_owned(),
+        let invalid = |name: &'static str, value: &str, expected: &str| {
+            let (hint, choices) = match name {
+                "status" | "channel" | "sort" => (
+                    "requests.expect_one_of",
+                    expected.trim_start_matches("one of ").to_owned(),
+                ),
+                "category" => ("requests.expect_category", String::new()),
+                "from" => ("requests.expect_date", String::new()),
+                "to" if expected.contains("from date") => {
+                    ("requests.expect_after_from", String::new())
+                }
+                "to" => ("requests.expect_date", String::new()),
+                "page" => ("requests.expect_page", String::new()),
+                _ => ("requests.expect_size", Page::MAX_SIZE.to_string()),
+            };
+            InvalidParam {
+                name,
+                value: value.to_owned(),
+                expected: expected.to_owned(),
+                hint,
+                choices,
+            }
         };
         let mut filter = RequestFilter::default();
 
@@ -80,6 +104,11 @@ impl ListQuery {
         }
         filter.department = Self::value(&self.department).map(str::to_owned);
         filter.text = Self::value(&self.q).map(str::to_owned);
+        filter.oldest_first = match Self::value(&self.sort) {
+            None | Some("newest") => false,
+            Some("oldest") => true,
+            Some(value) => return Err(invalid("sort", value, "one of newest, oldest")),
+        };
 
         if let Some(value) = Self::value(&self.from) {
             filter.from = Some(

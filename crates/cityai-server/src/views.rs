@@ -176,3 +176,17 @@ pub(crate) fn internal(lang: Lang, err: &dyn std::error::Error, what: &str) -> S
     tracing::error!(error = %err, source = ?err.source(), "{what} failed");
     t(lang, "error.internal").to_owned()
 }
+
+/// Returns an audit actor as people read it: `user:wang` becomes `wang`; other actors
+/// (`system`, a model version) stay as recorded.
+pub(crate) fn actor_name(actor: &str) -> &str {
+    actor.strip_prefix("user:").unwrap_or(actor)
+}
+
+/// Returns how a draft was written, in the reader's language.
+pub(crate) fn generator_label(lang: Lang, generator: &str) -> String {
+    match generator.strip_prefix("llm:") {
+        Some(model) => cityai_core::i18n::tf(lang, "reply.generator_llm", &[("model", &model)]),
+        None => t(lang, "reply.generator_template").to_owned(),
+    }
+}

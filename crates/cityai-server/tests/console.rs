@@ -212,6 +212,17 @@ async fn invalid_filter_is_explained() {
         "{body}"
     );
     assert!(body.contains("in_progress"), "{body}");
+
+    // In Chinese the reason is Chinese too.
+    let (status, _, body) = get(
+        &app,
+        "/requests?lang=zh-CN&from=2026-12-01&to=2026-11-01",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("结束日期不能早于开始日期"), "{body}");
+    assert!(!body.contains("no earlier than"), "{body}");
 }
 
 #[tokio::test]
@@ -288,7 +299,10 @@ async fn from_after_to_is_explained() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body.contains("no earlier than the from date"), "{body}");
+    assert!(
+        body.contains("the end date may not be earlier than the start date"),
+        "{body}"
+    );
 }
 
 #[tokio::test]

@@ -85,6 +85,10 @@ struct LiveState {
     index: Option<Arc<HotspotIndex>>,
     /// The greatest request id in the index.
     last_id: i64,
+    /// The last ranking and the `top` it was asked for. The ranking depends on the index
+    /// alone (recency counts from the latest request in it), so it holds until requests
+    /// are added.
+    ranked: Option<(usize, Vec<Hotspot>)>,
 }
 
 impl LiveHotspots {
@@ -131,6 +135,9 @@ impl LiveHotspots {
         .map_err(|err| ServiceError::Task(err.to_string()))??;
         state.index = Some(Arc::new(index));
         state.last_id = last_id;
+        if added > 0 {
+            state.ranked = None;
+        }
         Ok(added)
     }
 
@@ -152,11 +159,16 @@ impl LiveHotspots {
         let Some(index) = state.index.clone() else {
             return Err(ServiceError::Task("the hot-spot index is cold".to_owned()));
         };
+        let count = index.len();
+        if let Some((ranked_top, spots)) = &state.ranked
+            && *ranked_top >= top
+        {
+            return Ok((spots.iter().take(top).cloned().collect(), count));
+        }
         let query = HotspotQuery {
             limit: top,
             ..HotspotQuery::default()
         };
-        let count = index.len();
         let spots = tokio::task::spawn_blocking(move || {
             index
                 .hotspots(&query)
@@ -164,6 +176,7 @@ impl LiveHotspots {
         })
         .await
         .map_err(|err| ServiceError::Task(err.to_string()))??;
+        state.ranked = Some((top, spots.clone()));
         Ok((spots, count))
     }
 

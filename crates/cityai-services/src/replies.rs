@@ -35,7 +35,8 @@ pub struct DraftMaterial {
     pub similar_replies: Vec<SearchHit>,
 }
 
-/// Finds the knowledge passages and past replies relevant to a request.
+/// Finds the knowledge passages and past replies relevant to a request. Passages come only
+/// when they cover enough of the request's words to answer it; otherwise there are none.
 ///
 /// The request text is stored masked, so no personal data reaches the index.
 ///
@@ -47,18 +48,23 @@ pub fn material_for(
     request: &Request,
 ) -> Result<DraftMaterial, ServiceError> {
     let text = request_text(request);
-    let passages = index
-        .search(
-            &text,
-            &SearchOptions {
-                limit: 3,
-                kinds: vec![SourceKind::Policy, SourceKind::Faq, SourceKind::Document],
-                valid_on: Some(chrono::Utc::now().date_naive()),
-                explain: false,
-                ..SearchOptions::default()
-            },
-        )?
-        .hits;
+    let results = index.search(
+        &text,
+        &SearchOptions {
+            limit: 3,
+            kinds: vec![SourceKind::Policy, SourceKind::Faq, SourceKind::Document],
+            valid_on: Some(chrono::Utc::now().date_naive()),
+            explain: false,
+            ..SearchOptions::default()
+        },
+    )?;
+    // Passages are quoted as the reply's basis, so they must cover enough of the request:
+    // the same test that decides whether a question has an answer.
+    let relevant = matches!(
+        cityai_knowledge::build_answer(&results, &cityai_knowledge::AnswerParams::default()),
+        cityai_knowledge::AnswerOutcome::Answer(_)
+    );
+    let passages = if relevant { results.hits } else { Vec::new() };
     let similar_replies = index.similar_replies(&text, 3)?;
     Ok(DraftMaterial {
         passages,

@@ -199,7 +199,7 @@ impl Store {
     ///
     /// [`crate::StoreError::Database`] when the write fails.
     pub async fn audit(&self, event: &AuditEvent) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let seq = append(&mut tx, event).await?;
         tx.commit().await?;
         Ok(seq)

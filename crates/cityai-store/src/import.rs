@@ -107,7 +107,7 @@ impl Store {
         progress: &mut dyn FnMut(usize),
     ) -> Result<ImportResult> {
         let started_at = Utc::now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
 
         let batch_id: i64 = sqlx::query(
             "INSERT INTO import_batches (file_name, file_sha256, format, encoding, source, \

@@ -88,7 +88,7 @@ impl Store {
         actor: &str,
     ) -> Result<KnowledgeImportResult> {
         let mut result = KnowledgeImportResult::default();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = to_storage(Utc::now());
         for source in sources {
             let existing = sqlx::query(

@@ -17,6 +17,7 @@ mod replies;
 mod requests;
 mod routing;
 mod rows;
+mod search;
 mod taxonomy;
 mod users;
 
@@ -135,14 +136,30 @@ impl Store {
         self.backend
     }
 
-    /// Refreshes the query planner's statistics where the data changed much, as SQLite
-    /// advises after large writes.
+    /// Begins a transaction that will write, holding the write lock from its start.
+    ///
+    /// On SQLite a plain `BEGIN` reads under a snapshot and asks for the write lock only at
+    /// the first write; when another connection committed in between, that write fails at
+    /// once with "database is locked" instead of waiting. `BEGIN IMMEDIATE` waits for the
+    /// lock up front, within the busy timeout.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+        };
+        Ok(tx)
+    }
+
+    /// Recomputes the query planner's statistics of the requests table after a large write.
+    ///
+    /// A full `ANALYZE` of the table, because the sampled statistics of `PRAGMA optimize`
+    /// misjudge the category index and make filtered lists several times slower. It reads
+    /// every index once: about 0.1 s per 100,000 requests.
     ///
     /// # Errors
     ///
     /// [`StoreError::Database`] when the statement fails.
     pub async fn optimize(&self) -> Result<()> {
-        sqlx::raw_sql("PRAGMA optimize;")
+        sqlx::raw_sql("ANALYZE requests;")
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -80,7 +80,7 @@ impl Store {
         actor: &str,
         purpose: &str,
     ) -> Result<UnmaskedText> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT id, COALESCE(restricted_title, title) AS title, \
              COALESCE(restricted_body, body) AS body, pii_kinds FROM requests WHERE id = $1",
@@ -117,7 +117,7 @@ impl Store {
     pub(crate) async fn mask_legacy_requests(&self) -> Result<u64> {
         let mut scanned = 0;
         loop {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let rows = sqlx::query(
                 "SELECT id, title, body FROM requests WHERE pii_scanned = 0 ORDER BY id LIMIT $1",
             )

@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reply_drafts",
         sql: include_str!("../migrations/sqlite/0009_reply_drafts.sql"),
     },
+    Migration {
+        version: 10,
+        name: "request_search",
+        sql: include_str!("../migrations/sqlite/0010_request_search.sql"),
+    },
 ];
 
 /// The schema version this build writes.

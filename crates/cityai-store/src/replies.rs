@@ -123,10 +123,11 @@ pub struct DashboardFigures {
     /// Routing decisions, and how many of them assigned the request automatically.
     pub decisions: i64,
     pub auto_assigned: i64,
-    /// Requests waiting in triage, and the receipt time of the oldest.
+    /// Requests waiting in triage, and the submission time of the oldest (its receipt time
+    /// when the source gave none).
     pub triage_backlog: i64,
     pub triage_oldest: Option<String>,
-    /// Open requests without a reply received before the overdue cut-off.
+    /// Open requests without a reply submitted before the overdue cut-off.
     pub overdue: i64,
 }
 
@@ -160,19 +161,22 @@ fn draft_from_row(row: &AnyRow) -> Result<ReplyDraft> {
     })
 }
 
-/// Returns the share of `published`'s character pairs that also occur in `generated`,
-/// from 0 (nothing of the draft kept) to 1 (every pair comes from the draft).
+/// Returns the share of `published`'s runs of four characters that also occur in
+/// `generated`, from 0 (nothing of the draft kept) to 1 (all of it comes from the draft).
+///
+/// Runs of four rather than pairs, because common pairs such as 您好 or 感谢 occur in
+/// any reply and would credit the AI with text a person wrote.
 pub fn ai_share(generated: &str, published: &str) -> f64 {
-    fn pairs(text: &str) -> Vec<(char, char)> {
+    fn pairs(text: &str) -> Vec<[char; 4]> {
         let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
-        chars.windows(2).map(|w| (w[0], w[1])).collect()
+        chars.windows(4).map(|w| [w[0], w[1], w[2], w[3]]).collect()
     }
     let published = pairs(published);
     if published.is_empty() {
         return 0.0;
     }
-    let generated: HashSet<(char, char)> = pairs(generated).into_iter().collect();
-    let kept = published.iter().filter(|p| generated.contains(p)).count();
+    let generated: HashSet<[char; 4]> = pairs(generated).into_iter().collect();
+    let kept = published.iter().filter(|p| generated.contains(*p)).count();
     kept as f64 / published.len() as f64
 }
 
@@ -188,7 +192,7 @@ impl Store {
         draft: &NewReplyDraft,
         actor: &str,
     ) -> Result<ReplyDraft> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let exists = sqlx::query("SELECT 1 FROM requests WHERE id = $1")
             .bind(draft.request_id)
             .fetch_optional(&mut *tx)
@@ -317,7 +321,7 @@ impl Store {
             .ok_or(StoreError::DraftNotFound(id))?;
         let share = ai_share(&draft.generated_body, body);
         let now = to_storage(Utc::now());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE reply_drafts SET body = $1, status = 'approved', approved_by = $2, \
              approved_at = $3 WHERE id = $4 AND status = 'draft'",
@@ -559,7 +563,7 @@ impl Store {
 
     /// Computes the dashboard's figures for requests submitted from `since` (RFC 3339 UTC;
     /// requests without a submission time are left out of the volumes),
-    /// with days cut at `utc_offset_minutes`, counting open requests received before
+    /// with days cut at `utc_offset_minutes`, counting open requests submitted before
     /// `overdue_before` without a reply as overdue; within `department` when given.
     ///
     /// # Errors
@@ -633,7 +637,7 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         let triage = sqlx::query(
-            "SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM requests \
+            "SELECT COUNT(*) AS n, MIN(COALESCE(submitted_at, received_at)) AS oldest FROM requests \
              WHERE status = 'triage' AND (CAST($1 AS TEXT) IS NULL OR department_code = $1)",
         )
         .bind(department.clone())
@@ -641,7 +645,8 @@ impl Store {
         .await?;
         let overdue = sqlx::query(
             "SELECT COUNT(*) AS n FROM requests r WHERE r.status IN \
-             ('received', 'triage', 'assigned', 'in_progress') AND r.received_at < $1 \
+             ('received', 'triage', 'assigned', 'in_progress') \
+             AND COALESCE(r.submitted_at, r.received_at) < $1 \
              AND (CAST($2 AS TEXT) IS NULL OR r.department_code = $2) \
              AND NOT EXISTS (SELECT 1 FROM replies p WHERE p.request_id = r.id)",
         )
@@ -676,5 +681,8 @@ mod tests {
         let share = ai_share(generated, edited);
         assert!(share > 0.5 && share < 1.0, "{share}");
         assert_eq!(ai_share(generated, ""), 0.0);
+        // A reply a person wrote shares greetings with the draft, not its text.
+        let own = ai_share(generated, "您好，感谢您的来信，我们已安排人员明天维修。");
+        assert!(own < 0.2, "{own}");
     }
 }

@@ -28,6 +28,8 @@ pub struct RequestFilter {
     pub to: Option<DateTime<Utc>>,
     /// Text that must occur in the title or body.
     pub text: Option<String>,
+    /// Lists the oldest submissions first instead of the newest.
+    pub oldest_first: bool,
 }
 
 /// A page of a listing, counted from 1.
@@ -74,6 +76,9 @@ pub struct RequestCounts {
 /// the `submitted_at` index (which carries the id) instead of sorting every match.
 const LIST_ORDER: &str = "submitted_at DESC, id DESC";
 
+/// Oldest submissions first; requests without a submission time still come last.
+const LIST_ORDER_OLDEST: &str = "submitted_at IS NULL, submitted_at, id";
+
 impl Store {
     /// Stores one request from a live channel (web, hotline, Open311, reception) and returns
     /// its id. A request without a submission time is taken as submitted now. When a request
@@ -94,7 +99,7 @@ impl Store {
             now,
         };
 
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut cache = DepartmentCache::default();
         let mut stored = StoredKeys::default();
         let outcomes = insert_chunk(&mut tx, &mut cache, &mut stored, &rows, &context).await?;
@@ -149,10 +154,15 @@ impl Store {
         page: Page,
     ) -> Result<Vec<Request>> {
         let (where_clause, params) = where_clause(filter);
+        let order = if filter.oldest_first {
+            LIST_ORDER_OLDEST
+        } else {
+            LIST_ORDER
+        };
         let limit_index = params.len() + 1;
         let list_sql = format!(
             "SELECT {REQUEST_COLUMNS} FROM requests{where_clause} \
-             ORDER BY {LIST_ORDER} LIMIT ${limit_index} OFFSET ${}",
+             ORDER BY {order} LIMIT ${limit_index} OFFSET ${}",
             limit_index + 1
         );
         let rows = bind_all(sqlx::query(&list_sql), &params)
@@ -244,6 +254,15 @@ fn where_clause(filter: &RequestFilter) -> (String, Vec<Param>) {
             "(title LIKE $? ESCAPE '\\' OR body LIKE $? ESCAPE '\\')",
             vec![pattern.clone(), pattern],
         );
+        // The search index narrows the scan to candidates; requests stored after its
+        // watermark are not in it yet and are scanned.
+        if let Some(query) = crate::search::match_query(text) {
+            push(
+                "(id > (SELECT indexed_through FROM request_search_state WHERE id = 1) \
+                 OR id IN (SELECT rowid FROM request_search WHERE request_search MATCH $?))",
+                vec![query],
+            );
+        }
     }
 
     if conditions.is_empty() {
@@ -289,11 +308,14 @@ mod tests {
             ..RequestFilter::default()
         };
         let (sql, params) = where_clause(&filter);
-        assert_eq!(
-            sql,
-            " WHERE status = $1 AND (title LIKE $2 ESCAPE '\\' OR body LIKE $3 ESCAPE '\\')"
+        assert!(
+            sql.starts_with(
+                " WHERE status = $1 AND (title LIKE $2 ESCAPE '\\' OR body LIKE $3 ESCAPE '\\')"
+            ),
+            "{sql}"
         );
-        assert_eq!(params.len(), 3);
+        assert!(sql.ends_with("request_search MATCH $4))"), "{sql}");
+        assert_eq!(params.len(), 4);
     }
 
     #[test]
@@ -421,7 +443,7 @@ impl Store {
     ///
     /// [`StoreError::Database`] when a statement fails; nothing is stored then.
     pub async fn record_request_links(&self, links: &[RequestLink]) -> Result<usize> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = to_storage(Utc::now());
         let mut added = 0;
         for link in links {

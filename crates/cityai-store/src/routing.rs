@@ -126,7 +126,7 @@ impl Store {
     ///
     /// [`StoreError::Database`] when a statement fails; nothing is changed then.
     pub async fn record_routing(&self, decisions: &[RoutingDecision]) -> Result<RoutingOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut cache = DepartmentCache::default();
         let mut outcome = RoutingOutcome::default();
         let now = to_storage(Utc::now());
@@ -246,7 +246,7 @@ impl Store {
         action: &str,
         actor: &str,
     ) -> Result<Request> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut cache = DepartmentCache::default();
         let department = cache.department_for(&mut tx, category).await?;
         // A person decided, so the request leaves the triage queue.
@@ -257,7 +257,8 @@ impl Store {
         let now = to_storage(Utc::now());
         sqlx::query(
             "UPDATE requests SET category_path = $1, department_code = $2, \
-             category_source = 'staff', status = $3, updated_at = $4 WHERE id = $5",
+             category_source = 'staff', status = $3, updated_at = $4, \
+             routing_confidence = NULL WHERE id = $5",
         )
         .bind(category.to_string())
         .bind(department)
@@ -322,7 +323,7 @@ impl Store {
         report_json: &str,
         model: &[u8],
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE routing_models SET active = 0 WHERE active = 1")
             .execute(&mut *tx)
             .await?;

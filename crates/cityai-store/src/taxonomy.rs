@@ -42,7 +42,7 @@ impl Store {
         departments: &[Department],
         entries: &[TaxonomyEntry],
     ) -> Result<TaxonomySummary> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut summary = TaxonomySummary::default();
 
         for department in departments {

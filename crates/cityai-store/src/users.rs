@@ -82,7 +82,7 @@ impl Store {
         if (new.role == Role::Handler) != new.department.is_some() {
             return Err(StoreError::DepartmentRequired(new.role));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(department) = new.department {
             let known = sqlx::query("SELECT 1 FROM departments WHERE code = $1")
                 .bind(department)
@@ -185,7 +185,7 @@ impl Store {
         password_hash: &str,
         actor: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = user_id(&mut tx, username).await?;
         sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
             .bind(password_hash)
@@ -218,7 +218,7 @@ impl Store {
         disabled: bool,
         actor: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = user_id(&mut tx, username).await?;
         let now = to_storage(Utc::now());
         sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
@@ -266,7 +266,7 @@ impl Store {
         csrf_token: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -316,7 +316,7 @@ impl Store {
     ///
     /// [`StoreError::Database`] when the write fails.
     pub async fn delete_session(&self, token_hash: &str, username: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let deleted = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&mut *tx)
@@ -367,7 +367,7 @@ impl Store {
         label: &str,
         actor: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = user_id(&mut tx, username).await?;
         sqlx::query(
             "INSERT INTO api_keys (user_id, prefix, key_hash, label, created_at) \
@@ -415,7 +415,7 @@ impl Store {
     /// [`StoreError::ApiKeyNotFound`] for an unknown or already revoked key, and
     /// [`StoreError::Database`].
     pub async fn revoke_api_key(&self, prefix: &str, actor: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let revoked = sqlx::query(
             "UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL",
         )

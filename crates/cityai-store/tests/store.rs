@@ -347,6 +347,28 @@ async fn list_filters_and_pages() {
     assert_eq!(january_tenth_on.total, 10);
     // Newest first.
     assert_eq!(january_tenth_on.items[0].external_id.as_deref(), Some("18"));
+    let oldest_first = store
+        .list_requests(
+            &RequestFilter {
+                from: cityai_core::time::parse_datetime(
+                    "2026-01-10",
+                    cityai_core::time::default_city_offset(),
+                ),
+                to: cityai_core::time::parse_datetime(
+                    "2026-01-20",
+                    cityai_core::time::default_city_offset(),
+                ),
+                oldest_first: true,
+                ..RequestFilter::default()
+            },
+            Page::new(1, 50),
+        )
+        .await
+        .unwrap();
+    let newest: Vec<i64> = january_tenth_on.items.iter().map(|r| r.id).collect();
+    let mut oldest: Vec<i64> = oldest_first.items.iter().map(|r| r.id).collect();
+    oldest.reverse();
+    assert_eq!(oldest, newest);
 
     let percent = store
         .list_requests(
@@ -734,4 +756,84 @@ async fn knowledge_reimport_updates_instead_of_duplicating() {
         "replies are masked: {}",
         chunks[0].text
     );
+}
+
+/// Returns the external ids of the requests whose text contains `text`.
+async fn ids_containing(store: &Store, text: &str) -> Vec<String> {
+    let list = store
+        .list_requests(
+            &RequestFilter {
+                text: Some(text.into()),
+                ..RequestFilter::default()
+            },
+            Page::new(1, 100),
+        )
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = list
+        .items
+        .into_iter()
+        .filter_map(|r| r.external_id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn free_text_filter_is_exact_with_the_search_index() {
+    let (_dir, store) = fresh_store().await;
+    let texts = [
+        ("1", "湖滨路路灯不亮，晚上出行不便"),
+        ("2", "滨江路的灯坏了"),
+        ("3", "小区噪音扰民，A3区的工地夜间施工"),
+        ("4", "噪音不大，但扰民的是灯光"),
+        ("5", "编号LD-2024的灯杆倒了，100%需要更换"),
+    ];
+    let requests = texts
+        .iter()
+        .map(|(id, body)| request(Some(id), body))
+        .collect();
+    store
+        .import_requests(
+            &file("search", texts.len()),
+            &rows(requests),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let queries = [
+        "路灯",
+        "噪音扰民",
+        "A3区",
+        "a3",
+        "100%",
+        "灯",
+        "LD-2024",
+        "扰民",
+        "灯光",
+    ];
+    // Without the index every request is scanned.
+    let mut scanned = Vec::new();
+    for query in queries {
+        scanned.push(ids_containing(&store, query).await);
+    }
+    assert_eq!(scanned[0], ["1"]);
+    assert_eq!(scanned[1], ["3"]);
+    assert_eq!(scanned[5], ["1", "2", "4", "5"]);
+
+    assert_eq!(store.catch_up_request_search().await.unwrap(), texts.len());
+    assert_eq!(store.catch_up_request_search().await.unwrap(), 0);
+    for (query, expected) in queries.iter().zip(&scanned) {
+        assert_eq!(&ids_containing(&store, query).await, expected, "{query}");
+    }
+
+    // A request stored after the index caught up is found by scanning.
+    store
+        .insert_request(&request(Some("6"), "又一处路灯不亮"))
+        .await
+        .unwrap();
+    assert_eq!(ids_containing(&store, "路灯").await, ["1", "6"]);
+    assert_eq!(store.catch_up_request_search().await.unwrap(), 1);
+    assert_eq!(ids_containing(&store, "路灯").await, ["1", "6"]);
 }

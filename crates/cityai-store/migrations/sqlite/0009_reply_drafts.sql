@@ -32,7 +32,7 @@ CREATE INDEX reply_drafts_request_idx ON reply_drafts (request_id);
 -- replies that came with imported history.
 ALTER TABLE replies ADD COLUMN approved_by TEXT;
 ALTER TABLE replies ADD COLUMN draft_id INTEGER REFERENCES reply_drafts (id);
--- The share of the published text's character pairs that come from the generated draft,
+-- The share of the published text's runs of four characters that come from the generated draft,
 -- from 0 (written by a person) to 1 (kept as generated).
 ALTER TABLE replies ADD COLUMN ai_share REAL;
 

@@ -150,6 +150,11 @@ fn scan_single_run(
             ResidentIdCheck::Valid => push(out, PiiKind::ResidentId, span, 0.99),
             // A region code and a birth year in place with a wrong date or check digit is a
             // mistyped ID number far more often than a bank card that happens to look like one.
+            // Next to a word such as 身份证 it is masked as the ID it was meant to be, since
+            // one wrong digit still identifies the person; elsewhere it is left alone.
+            ResidentIdCheck::LooksLikeId if has_context(text, start, RESIDENT_ID_KEYWORDS) => {
+                push(out, PiiKind::ResidentId, span, 0.85);
+            }
             ResidentIdCheck::LooksLikeId => {}
             ResidentIdCheck::Invalid if !ends_in_x => push_bank_card(text, span, token, out),
             ResidentIdCheck::Invalid => {}
@@ -390,15 +395,32 @@ mod tests {
     }
 
     #[test]
-    fn resident_id_wrong_check_digit_is_nothing() {
-        // Not a resident ID, and not reported as a bank card or credit code either.
-        assert!(found("身份证110105194912310021").is_empty());
+    fn resident_id_wrong_check_digit_is_nothing_without_context() {
+        // Not reported as a resident ID, a bank card or a credit code.
+        assert!(found("编号110105194912310021").is_empty());
     }
 
     #[test]
-    fn resident_id_impossible_date_is_nothing() {
+    fn mistyped_resident_id_next_to_its_keyword_is_found() {
+        assert_eq!(
+            found("身份证110105194912310021"),
+            [(PiiKind::ResidentId, "110105194912310021")]
+        );
+        assert_eq!(
+            found("我的身份证号码是110101199003071234，"),
+            [(PiiKind::ResidentId, "110101199003071234")]
+        );
+    }
+
+    #[test]
+    fn resident_id_impossible_date_is_nothing_without_context() {
         // The check digit is right for 1999-02-31.
-        assert!(found("身份证430102199902310016").is_empty());
+        assert!(found("单号430102199902310016").is_empty());
+        // Next to 身份证 it is a mistyped ID and masked.
+        assert_eq!(
+            found("身份证430102199902310016"),
+            [(PiiKind::ResidentId, "430102199902310016")]
+        );
     }
 
     #[test]

@@ -1110,10 +1110,11 @@ fn look_alike(rng: &mut SplitMix64) -> Snippet {
 }
 
 /// Generates a resident ID with a wrong check digit, or with an impossible birth date and
-/// the check digit computed for it.
+/// the check digit computed for it, with no ID keyword before it: next to 身份证 such a
+/// number is a mistyped ID, which is personal data and masked.
 fn invalid_resident_id(rng: &mut SplitMix64) -> (&'static str, &'static str, String, &'static str) {
     let region = region_code(rng);
-    let prefix = *rng.pick(&["身份证号", "身份证", ""]);
+    let prefix = *rng.pick(&["单号", "编号", ""]);
     if rng.chance(0.5) {
         let first17 = format!("{region}{}{}", birth_date(rng), rng.digits(3));
         let right = resident_id_check(&first17);

@@ -45,6 +45,7 @@ pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<Exi
     }
     spawn_hotspot_refresh(state.hotspots.clone(), store.clone());
     spawn_dashboard_refresh(state.dashboard.clone(), store.clone(), global.utc_offset);
+    spawn_search_indexing(store.clone());
     serve(listener, state, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
@@ -93,6 +94,41 @@ fn spawn_dashboard_refresh(
             interval.tick().await;
             if let Err(err) = cache.refresh(&store, city_offset, None).await {
                 tracing::warn!(error = %err, "refreshing the dashboard failed");
+            }
+        }
+    });
+}
+
+/// How often the server adds newly stored requests to the free-text search index.
+const SEARCH_INDEX_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The pause between two batches of search indexing: a batch holds the write lock for
+/// about 0.1 s, so the lock is free most of the time, and 100,000 requests take minutes.
+const SEARCH_BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Keeps the request search index caught up in the background. Until a request is
+/// indexed, the free-text filter finds it by scanning, so results are never stale.
+fn spawn_search_indexing(store: Store) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(SEARCH_INDEX_INTERVAL);
+        loop {
+            interval.tick().await;
+            let mut total = 0;
+            loop {
+                match store.index_request_search(Store::SEARCH_BATCH).await {
+                    Ok(0) => break,
+                    Ok(added) => total += added,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "indexing requests for search failed");
+                        break;
+                    }
+                }
+                // Leaves the write lock free most of the time for requests and staff actions,
+                // which SQLite's busy handler would otherwise keep missing.
+                tokio::time::sleep(SEARCH_BATCH_PAUSE).await;
+            }
+            if total > 0 {
+                tracing::info!(requests = total, "indexed requests for search");
             }
         }
     });
