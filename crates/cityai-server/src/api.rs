@@ -105,11 +105,10 @@ async fn visible_request(
     id: i64,
 ) -> Result<Request, ApiError> {
     let request = state.store.request(id).await?.ok_or(ApiError::NotFound)?;
-    match principal.department_scope() {
-        Some(department) if request.department.as_deref() != Some(department) => {
-            Err(ApiError::NotFound)
-        }
-        _ => Ok(request),
+    if crate::views::visible(principal, &request) {
+        Ok(request)
+    } else {
+        Err(ApiError::NotFound)
     }
 }
 

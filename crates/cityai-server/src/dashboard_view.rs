@@ -83,6 +83,9 @@ pub(crate) async fn page_view(
 
 /// Dashboard figures computed at most [`DashboardCache::MAX_AGE`] ago, per department
 /// scope, so that a page view reads them instead of aggregating the whole store.
+///
+/// NOTE: the cache lives in one server process. Several nodes each keep their own, so a
+/// node may show figures up to [`DashboardCache::MAX_AGE`] older than another.
 #[derive(Debug, Default)]
 pub struct DashboardCache {
     entries: Mutex<HashMap<Option<String>, CachedFigures>>,
@@ -92,7 +95,7 @@ pub struct DashboardCache {
 type CachedFigures = (DateTime<Utc>, Arc<DashboardFigures>);
 
 impl DashboardCache {
-    /// How old cached figures may be before a view computes them again.
+    /// The maximum age of cached figures before a view computes them again.
     pub const MAX_AGE: Duration = Duration::seconds(30);
 
     /// Returns the figures for `department` (all departments for `None`) and when they
@@ -221,7 +224,8 @@ fn tiles(lang: Lang, figures: &DashboardFigures, state: &AppState) -> Markup {
     }
 }
 
-/// A bar chart of requests per day, with a table of the same figures for screen readers.
+/// Renders a bar chart of requests per day, with a table of the same figures for screen
+/// readers.
 fn day_chart(lang: Lang, days: &[(String, i64)]) -> Markup {
     let max = days.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
     let (width, height, left, bottom) = (720.0_f64, 200.0_f64, 36.0_f64, 24.0_f64);

@@ -14,10 +14,9 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::triage_view::visible;
 use crate::views::{
     PageLang, RoutingDetails, actor_name, ai_label, csrf_field, error_content, generator_label,
-    internal, local_stored_time, percent, routing_evidence, time_element,
+    internal, local_stored_time, percent, routing_evidence, time_element, visible_request,
 };
 
 /// Roles that draft, edit and approve replies. Handlers only for their own department.
@@ -65,21 +64,12 @@ pub(crate) async fn page_view(
     let page_lang = PageLang::new(&state, params.lang.as_deref(), &headers);
     let lang = page_lang.lang;
     let self_path = format!("/requests/{id}");
-    let request = match state.store.request(id).await {
-        Ok(Some(request)) if visible(&principal, &request) => request,
-        Ok(_) => return not_found(page_lang, &principal, id),
-        Err(err) => {
-            let heading = t(lang, "detail.heading");
-            let message = internal(lang, &err, "reading a request");
-            return page_lang.respond(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                heading,
-                &self_path,
-                &principal,
-                error_content(heading, &message),
-            );
-        }
-    };
+    let heading = t(lang, "detail.heading");
+    let (request, page_lang) =
+        match visible_request(&state, &principal, page_lang, id, heading, &self_path).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
 
     let purpose: Option<String> = params
         .purpose
@@ -157,6 +147,7 @@ pub(crate) async fn page_view(
         None => None,
     };
 
+    let hotspot = state.hotspots.ranked_hotspot_of(id);
     let may_reply = REPLY_ROLES.contains(&principal.role());
     // A replied or closed request gets no new draft.
     let replied = matches!(
@@ -236,6 +227,12 @@ pub(crate) async fn page_view(
                             " · " (t(lang, &format!("detail.link_{}", link_key(&link.reason))))
                         }
                     }
+                }
+            }
+            @if let Some(spot) = &hotspot {
+                p {
+                    (tf(lang, "detail.in_hotspot", &[("rank", &spot.rank), ("count", &spot.request_ids.len())]))
+                    " " strong { (spot.summary) }
                 }
             }
             p { a href="/hotspots" { (t(lang, "detail.see_hotspots")) } }
@@ -444,21 +441,20 @@ pub(crate) async fn create_draft(
 ) -> Response {
     let page_lang = PageLang::new(&state, None, &headers);
     let lang = page_lang.lang;
-    match state.store.request(id).await {
-        Ok(Some(request)) if visible(&principal, &request) => {}
-        Ok(_) => return not_found(page_lang, &principal, id),
-        Err(err) => {
-            let heading = t(lang, "detail.heading");
-            let message = internal(lang, &err, "reading a request");
-            return page_lang.respond(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                heading,
-                &format!("/requests/{id}"),
-                &principal,
-                error_content(heading, &message),
-            );
-        }
-    }
+    let heading = t(lang, "detail.heading");
+    let page_lang = match visible_request(
+        &state,
+        &principal,
+        page_lang,
+        id,
+        heading,
+        &format!("/requests/{id}"),
+    )
+    .await
+    {
+        Ok((_, page_lang)) => page_lang,
+        Err(response) => return response,
+    };
     let drafted = cityai_services::replies::draft_reply(
         &state.store,
         state.knowledge.as_deref(),
@@ -498,20 +494,11 @@ pub(crate) async fn save_reply(
     let lang = page_lang.lang;
     let heading = t(lang, "detail.heading");
     let self_path = format!("/requests/{id}");
-    match state.store.request(id).await {
-        Ok(Some(request)) if visible(&principal, &request) => {}
-        Ok(_) => return not_found(page_lang, &principal, id),
-        Err(err) => {
-            let message = internal(lang, &err, "reading a request");
-            return page_lang.respond(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                heading,
-                &self_path,
-                &principal,
-                error_content(heading, &message),
-            );
-        }
-    }
+    let page_lang =
+        match visible_request(&state, &principal, page_lang, id, heading, &self_path).await {
+            Ok((_, page_lang)) => page_lang,
+            Err(response) => return response,
+        };
     // The draft must belong to this request.
     match state.store.reply_draft(form.draft_id).await {
         Ok(Some(draft)) if draft.request_id == id => {}

@@ -1,4 +1,4 @@
-//! The knowledge search page: an answer with citations and the passages behind it.
+//! The knowledge search page: a reply with citations and the passages it quotes.
 
 use axum::Extension;
 use axum::extract::{Query, State};

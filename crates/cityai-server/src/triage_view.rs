@@ -5,8 +5,8 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use cityai_core::CategoryPath;
 use cityai_core::i18n::{t, tf};
-use cityai_core::{CategoryPath, Request};
 use maud::html;
 use serde::Deserialize;
 
@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::views::{
     PageLang, RoutingDetails, csrf_field, error_content, internal, percent, routing_evidence,
-    time_element,
+    time_element, visible_request,
 };
 
 #[derive(Debug, Default, Deserialize)]
@@ -100,29 +100,11 @@ pub(crate) async fn page_view(
         };
         return page_lang.respond(StatusCode::OK, heading, &self_path, &principal, content);
     };
-    let request = match state.store.request(id).await {
-        Ok(Some(request)) if visible(&principal, &request) => request,
-        Ok(_) => {
-            let message = t(lang, "error.not_found");
-            return page_lang.respond(
-                StatusCode::NOT_FOUND,
-                heading,
-                &self_path,
-                &principal,
-                error_content(heading, message),
-            );
-        }
-        Err(err) => {
-            let message = internal(lang, &err, "reading a request");
-            return page_lang.respond(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                heading,
-                &self_path,
-                &principal,
-                error_content(heading, &message),
-            );
-        }
-    };
+    let (request, page_lang) =
+        match visible_request(&state, &principal, page_lang, id, heading, &self_path).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     let details = match state.store.latest_routing_details(id).await {
         Ok(Some(json)) => RoutingDetails::parse(&json),
         Ok(None) => RoutingDetails::default(),
@@ -217,28 +199,11 @@ pub(crate) async fn decide(
     let page_lang = PageLang::new(&state, None, &headers);
     let lang = page_lang.lang;
     let heading = t(lang, "triage.heading");
-    let request = match state.store.request(id).await {
-        Ok(Some(request)) if visible(&principal, &request) => request,
-        Ok(_) => {
-            return page_lang.respond(
-                StatusCode::NOT_FOUND,
-                heading,
-                "/triage",
-                &principal,
-                error_content(heading, t(lang, "error.not_found")),
-            );
-        }
-        Err(err) => {
-            let message = internal(lang, &err, "reading a request");
-            return page_lang.respond(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                heading,
-                "/triage",
-                &principal,
-                error_content(heading, &message),
-            );
-        }
-    };
+    let (request, page_lang) =
+        match visible_request(&state, &principal, page_lang, id, heading, "/triage").await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     let actor = principal.actor();
     let chosen = form.category.trim();
     let outcome = if request
@@ -286,12 +251,4 @@ fn within(category: &str, chosen: &str) -> bool {
         || category
             .strip_prefix(chosen)
             .is_some_and(|rest| rest.starts_with('/'))
-}
-
-/// Handlers see their own department's requests only.
-pub(crate) fn visible(principal: &Principal, request: &Request) -> bool {
-    match principal.department_scope() {
-        Some(department) => request.department.as_deref() == Some(department),
-        None => true,
-    }
 }

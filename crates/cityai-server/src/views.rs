@@ -161,6 +161,41 @@ pub(crate) fn routing_evidence(lang: Lang, details: &RoutingDetails) -> Markup {
     }
 }
 
+/// Reads request `id` for a console page when `principal` may see it.
+///
+/// Returns the request with the page language back, or the response to send instead: 404
+/// for a missing request or one outside a handler's department, 500 when the store fails.
+pub(crate) async fn visible_request(
+    state: &AppState,
+    principal: &Principal,
+    page_lang: PageLang,
+    id: i64,
+    heading: &str,
+    path: &str,
+) -> Result<(cityai_core::Request, PageLang), Response> {
+    let lang = page_lang.lang;
+    match state.store.request(id).await {
+        Ok(Some(request)) if visible(principal, &request) => Ok((request, page_lang)),
+        Ok(_) => Err(page_lang.respond(
+            StatusCode::NOT_FOUND,
+            heading,
+            path,
+            principal,
+            error_content(heading, t(lang, "error.not_found")),
+        )),
+        Err(err) => {
+            tracing::error!(error = %err, request_id = id, "reading a request failed");
+            Err(page_lang.respond(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                heading,
+                path,
+                principal,
+                error_content(heading, t(lang, "error.internal")),
+            ))
+        }
+    }
+}
+
 /// Renders an error message on its own.
 pub(crate) fn error_content(heading: &str, message: &str) -> Markup {
     html! { h1 { (heading) } p.error role="alert" { (message) } }
@@ -188,5 +223,14 @@ pub(crate) fn generator_label(lang: Lang, generator: &str) -> String {
     match generator.strip_prefix("llm:") {
         Some(model) => cityai_core::i18n::tf(lang, "reply.generator_llm", &[("model", &model)]),
         None => t(lang, "reply.generator_template").to_owned(),
+    }
+}
+
+/// Returns whether `principal` may see `request`: handlers see their own department's
+/// requests only.
+pub(crate) fn visible(principal: &Principal, request: &cityai_core::Request) -> bool {
+    match principal.department_scope() {
+        Some(department) => request.department.as_deref() == Some(department),
+        None => true,
     }
 }

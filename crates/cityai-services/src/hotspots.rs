@@ -86,7 +86,7 @@ struct LiveState {
     /// The greatest request id in the index.
     last_id: i64,
     /// The last ranking and the `top` it was asked for. The ranking depends on the index
-    /// alone (recency counts from the latest request in it), so it holds until requests
+    /// alone (recency counts from the latest request in it), so it is valid until requests
     /// are added.
     ranked: Option<(usize, Vec<Hotspot>)>,
 }
@@ -178,6 +178,18 @@ impl LiveHotspots {
         .map_err(|err| ServiceError::Task(err.to_string()))??;
         state.ranked = Some((top, spots.clone()));
         Ok((spots, count))
+    }
+
+    /// Returns the hot spot of the last ranking that contains request `id`, without waiting:
+    /// `None` when the request is in none, when nothing is ranked yet, or while a refresh
+    /// has the index locked.
+    pub fn ranked_hotspot_of(&self, id: i64) -> Option<Hotspot> {
+        let state = self.state.try_lock().ok()?;
+        let (_, spots) = state.ranked.as_ref()?;
+        spots
+            .iter()
+            .find(|spot| spot.request_ids.contains(&id))
+            .cloned()
     }
 
     /// Drops the index, so that the next call rebuilds it from the store.

@@ -23,10 +23,10 @@ pub const TEMPLATE_PRODUCER: &str = "CityAI";
 /// The marker that starts every fill-in field, in each language.
 const FILL_IN_MARKERS: [&str; 2] = ["【请填写", "[Fill in"];
 
-/// The most points of a request that get their own paragraph.
+/// The maximum number of points of a request that get their own paragraph.
 const MAX_POINTS: usize = 4;
 
-/// What the drafter drew on, kept with the draft.
+/// The material the drafter used, kept with the draft.
 #[derive(Debug, Clone, Default)]
 pub struct DraftMaterial {
     /// Policy, FAQ and document passages relevant to the request, best first.
@@ -35,8 +35,8 @@ pub struct DraftMaterial {
     pub similar_replies: Vec<SearchHit>,
 }
 
-/// Finds the knowledge passages and past replies relevant to a request. Passages come only
-/// when they cover enough of the request's words to answer it; otherwise there are none.
+/// Finds the knowledge passages and past replies relevant to a request. Passages are included
+/// only when they cover enough of the request's words, as for a question with an answer.
 ///
 /// The request text is stored masked, so no personal data reaches the index.
 ///
@@ -212,7 +212,7 @@ fn request_text(request: &Request) -> String {
     }
 }
 
-/// Returns whether a reply text still holds a fill-in field of the template.
+/// Returns whether a reply text still contains a fill-in field of the template.
 pub fn has_fill_in(text: &str) -> bool {
     FILL_IN_MARKERS.iter().any(|m| text.contains(m))
 }
@@ -356,7 +356,7 @@ pub async fn draft_reply(
 ///
 /// # Errors
 ///
-/// [`ServiceError::Invalid`] while the text still holds a fill-in field of the template, and
+/// [`ServiceError::Invalid`] while the text still contains a fill-in field of the template, and
 /// the store's errors.
 pub async fn approve_reply(
     store: &Store,

@@ -93,6 +93,13 @@ async fn live_index_matches_full_after_arrivals() {
     // The arrivals changed the ranking, so the comparison above is not of stale lists.
     assert_ne!(before, after);
 
+    // Request pages look their hot spot up in the last ranking.
+    let top = &after[0];
+    let member = top.request_ids[0];
+    let found = live.ranked_hotspot_of(member).unwrap();
+    assert_eq!(found.rank, top.rank);
+    assert!(live.ranked_hotspot_of(-1).is_none());
+
     // A reset index is rebuilt from the store with the same result.
     live.reset().await;
     let (rebuilt, _) = live.hotspots(&store, 20).await.unwrap();

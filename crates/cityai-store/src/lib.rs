@@ -138,8 +138,8 @@ impl Store {
 
     /// Begins a transaction that will write, holding the write lock from its start.
     ///
-    /// On SQLite a plain `BEGIN` reads under a snapshot and asks for the write lock only at
-    /// the first write; when another connection committed in between, that write fails at
+    /// On SQLite a plain `BEGIN` reads under a snapshot and requests the write lock only
+    /// at the first write, so when another connection committed in between, that write fails at
     /// once with "database is locked" instead of waiting. `BEGIN IMMEDIATE` waits for the
     /// lock up front, within the busy timeout.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {

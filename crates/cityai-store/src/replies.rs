@@ -102,7 +102,7 @@ pub struct TimelineEvent {
     pub at: String,
     /// A dotted name such as `request.received`, `routing.decision` or `reply.approve`.
     pub kind: String,
-    /// Who did it, when a person or a named component did.
+    /// The person or component that acted, when one did.
     pub actor: Option<String>,
     /// Facts for display, such as the category chosen; never personal data.
     pub detail: serde_json::Value,
@@ -176,8 +176,8 @@ pub fn ai_share(generated: &str, published: &str) -> f64 {
         return 0.0;
     }
     let generated: HashSet<[char; 4]> = pairs(generated).into_iter().collect();
-    let kept = published.iter().filter(|p| generated.contains(*p)).count();
-    kept as f64 / published.len() as f64
+    let from_draft = published.iter().filter(|p| generated.contains(*p)).count();
+    from_draft as f64 / published.len() as f64
 }
 
 impl Store {
@@ -679,7 +679,8 @@ mod tests {
         assert_eq!(ai_share(generated, "收到，我们明天派人查看。"), 0.0);
         let edited = "您好，您反映的路灯问题已转交城管部门，明天修复。";
         let share = ai_share(generated, edited);
-        assert!(share > 0.5 && share < 1.0, "{share}");
+        assert!(share > 0.5, "{share}");
+        assert!(share < 1.0, "{share}");
         assert_eq!(ai_share(generated, ""), 0.0);
         // A reply a person wrote shares greetings with the draft, not its text.
         let own = ai_share(generated, "您好，感谢您的来信，我们已安排人员明天维修。");

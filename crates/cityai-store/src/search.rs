@@ -2,7 +2,7 @@
 //!
 //! A free-text filter matches requests whose masked title or text contains the query
 //! (SQL `LIKE`). Scanning every text costs hundreds of milliseconds at 100,000 requests,
-//! so an FTS5 table holds each request's search terms: every pair of adjacent characters
+//! so an FTS5 table contains each request's search terms: every pair of adjacent characters
 //! within a run of letters and digits (Chinese characters included), lowercased. Every
 //! substring of a text at least two characters long has its pairs among the text's
 //! terms, so the index finds a superset of the matches, and `LIKE` on those few
@@ -10,6 +10,8 @@
 //!
 //! The index is filled in the background, in id order, up to a watermark; requests
 //! stored after the watermark are scanned, so results never miss a new request.
+//!
+//! NOTE: FTS5 is SQLite's. A PostgreSQL store needs its own index for this filter.
 
 use std::collections::BTreeSet;
 
@@ -17,7 +19,8 @@ use sqlx::Row;
 
 use crate::{Result, Store};
 
-/// The most query terms sent to the index; more add cost and hardly narrow the candidates.
+/// The maximum number of query terms sent to the index, because more add cost and hardly
+/// narrow the candidates.
 const MAX_QUERY_TERMS: usize = 24;
 
 /// Returns the distinct search terms of `text`: the lowercased pairs of adjacent

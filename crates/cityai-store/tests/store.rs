@@ -780,7 +780,7 @@ async fn ids_containing(store: &Store, text: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn free_text_filter_is_exact_with_the_search_index() {
+async fn free_text_filter_with_index() {
     let (_dir, store) = fresh_store().await;
     let texts = [
         ("1", "湖滨路路灯不亮，晚上出行不便"),

@@ -1,7 +1,7 @@
 //! End-to-end tests of the web console: the real `cityai serve --demo` process with real
 //! Taipei FAQ knowledge imported, driven by headless Chromium through ChromeDriver.
 //!
-//! One server serves every step; each step opens its own browser window, acts as a user
+//! One server serves every step. Each step opens its own browser window, acts as a user
 //! would, and fails when the browser console logs an error or a warning.
 //!
 //! Set `CITYAI_SCREENSHOTS=DIR` to also save a screenshot of every console page in both
@@ -153,7 +153,7 @@ fn step_sign_in(driver: &Driver, dir: &Path, base: &str) {
     });
     assert!(!browser.find_all("p.error").is_empty());
     assert!(browser.url().contains("/login"));
-    browser.expect_refusal_logged(401);
+    browser.expect_status_logged(401);
     sign_in(&browser, base, "op");
     assert_eq!(html_lang(&browser), "zh-CN");
     browser.assert_no_console_errors("sign in");
@@ -337,7 +337,7 @@ fn step_reply(driver: &Driver, dir: &Path, base: &str) {
         b.click(&b.find("form.reply button[value=approve]"));
     });
     assert!(browser.text(&browser.find("p.error")).contains("请填写"));
-    browser.expect_refusal_logged(422);
+    browser.expect_status_logged(422);
 
     // The handler writes the facts in and approves.
     let textarea = browser.find("form.reply textarea");

@@ -150,8 +150,8 @@ fn scan_single_run(
             ResidentIdCheck::Valid => push(out, PiiKind::ResidentId, span, 0.99),
             // A region code and a birth year in place with a wrong date or check digit is a
             // mistyped ID number far more often than a bank card that happens to look like one.
-            // Next to a word such as 身份证 it is masked as the ID it was meant to be, since
-            // one wrong digit still identifies the person; elsewhere it is left alone.
+            // Next to a word such as 身份证 it is masked as the ID it was meant to be, because
+            // one wrong digit still identifies the person. Elsewhere it is left alone.
             ResidentIdCheck::LooksLikeId if has_context(text, start, RESIDENT_ID_KEYWORDS) => {
                 push(out, PiiKind::ResidentId, span, 0.85);
             }
@@ -401,7 +401,7 @@ mod tests {
     }
 
     #[test]
-    fn mistyped_resident_id_next_to_its_keyword_is_found() {
+    fn mistyped_resident_id_with_keyword() {
         assert_eq!(
             found("身份证110105194912310021"),
             [(PiiKind::ResidentId, "110105194912310021")]

@@ -53,6 +53,9 @@ pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
+/// How many hot spots the background refresh ranks, for request pages to look up.
+const HOTSPOTS_RANKED: usize = 200;
+
 /// How often the server adds newly stored requests to its hot-spot index.
 const HOTSPOT_REFRESH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -71,6 +74,10 @@ fn spawn_hotspot_refresh(
                 Ok(0) => {}
                 Ok(added) => tracing::info!(requests = added, "hot-spot index refreshed"),
                 Err(err) => tracing::warn!(error = %err, "refreshing the hot-spot index failed"),
+            }
+            // Ranks ahead of time, so that request pages can name their hot spot at once.
+            if let Err(err) = live.hotspots(&store, HOTSPOTS_RANKED).await {
+                tracing::warn!(error = %err, "ranking hot spots failed");
             }
         }
     });

@@ -29,7 +29,7 @@ pub struct Driver {
 
 impl Driver {
     /// Starts ChromeDriver (`CHROMEDRIVER`, default `/usr/bin/chromedriver`) and waits until
-    /// it answers.
+    /// it reports ready.
     ///
     /// Panics with the fix when it is not installed: the console tests must run, never skip.
     pub fn start() -> Driver {
@@ -305,7 +305,7 @@ impl Session {
 
     /// Drains the console after an action the test expects to be refused with `status`:
     /// panics unless every problem logged is the browser's note of that one status.
-    pub fn expect_refusal_logged(&self, status: u16) {
+    pub fn expect_status_logged(&self, status: u16) {
         let note = format!("the server responded with a status of {status}");
         let unexpected: Vec<Value> = self
             .console_entries()
