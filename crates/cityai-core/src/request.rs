@@ -259,6 +259,8 @@ pub struct Request {
     pub submitted_at: Option<DateTime<Utc>>,
     /// When CityAI stored the request.
     pub received_at: DateTime<Utc>,
+    /// When the request last changed (routing, a decision, a reply).
+    pub updated_at: DateTime<Utc>,
     pub citizen_ref: Option<String>,
     pub place_text: Option<String>,
     pub latitude: Option<f64>,
@@ -353,6 +355,7 @@ mod tests {
             body: request.body.clone(),
             submitted_at: None,
             received_at: Utc::now(),
+            updated_at: Utc::now(),
             citizen_ref: None,
             place_text: None,
             latitude: None,

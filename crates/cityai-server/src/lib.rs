@@ -13,6 +13,7 @@ mod detail_view;
 mod error;
 mod filters;
 mod hotspots_view;
+mod intake_api;
 mod knowledge_view;
 mod lang;
 mod layout;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub hotspots: Arc<cityai_services::hotspots::LiveHotspots>,
     /// The dashboard's figures, computed at most half a minute ago.
     pub dashboard: Arc<DashboardCache>,
+    /// The router that routes requests taken in live.
+    pub router: Arc<cityai_services::intake::LiveRouter>,
 }
 
 impl AppState {
@@ -78,6 +81,7 @@ impl AppState {
             llm: None,
             hotspots: Arc::default(),
             dashboard: Arc::default(),
+            router: Arc::default(),
         }
     }
 }
@@ -117,7 +121,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/audit/verify", get(audit_view::verify))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
-        .route("/api/v1/requests", get(api::list_requests))
+        .route(
+            "/api/v1/requests",
+            get(api::list_requests).post(intake_api::submit),
+        )
+        .route("/api/v1/status/{token}", get(intake_api::status_by_token))
         .route("/api/v1/requests/{id}", get(api::get_request))
         .route("/api/v1/requests/{id}/unmasked", get(api::get_unmasked))
         .route("/api/v1/requests/{id}/duplicates", get(api::get_duplicates))

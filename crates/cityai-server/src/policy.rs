@@ -62,6 +62,9 @@ const ROUTING_STAFF: &[Role] = &[Role::Operator, Role::Handler, Role::Reviewer];
 /// Staff who may see a request's personal data unmasked; every such view is audited.
 const UNMASK: &[Role] = &[Role::Operator, Role::Handler];
 
+/// Who takes requests in through the JSON API: citizens their own, operators for callers.
+const INTAKE: &[Role] = &[Role::Citizen, Role::Operator];
+
 const AUDIT_READ: &[Role] = &[Role::Auditor, Role::Admin];
 
 /// Staff who draft, edit and approve replies. Handlers only for their own department.
@@ -104,6 +107,8 @@ pub const ROUTES: &[RoutePolicy] = &[
     // Citizens and visitors search too, but see only general sources and no past replies.
     row(Verb::Get, "/api/v1/knowledge/search", Access::Public),
     row(Verb::Get, "/api/v1/requests", Access::Roles(STAFF_READ)),
+    row(Verb::Post, "/api/v1/requests", Access::Roles(INTAKE)),
+    row(Verb::Get, "/api/v1/status/{token}", Access::Public),
     row(
         Verb::Get,
         "/api/v1/requests/{id}",

@@ -185,6 +185,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
         "public",
     ),
     ("GET", "/api/v1/requests", "ohrau"),
+    ("POST", "/api/v1/requests", "co"),
+    ("GET", "/api/v1/status/{token}", "public"),
     ("GET", "/api/v1/requests/{id}", "ohrau"),
     ("GET", "/api/v1/requests/{id}/duplicates", "ohrau"),
     ("GET", "/api/v1/requests/{id}/similar-replies", "ohrau"),

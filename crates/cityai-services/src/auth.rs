@@ -49,7 +49,7 @@ pub enum CredentialError {
 ///
 /// When the operating system has no random source, because no credential can be made safely
 /// without one.
-fn random_bytes<const N: usize>() -> [u8; N] {
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     #[allow(clippy::expect_used)]
     getrandom::fill(&mut bytes).expect("the operating system random source failed");

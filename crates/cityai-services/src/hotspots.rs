@@ -76,6 +76,8 @@ pub async fn hotspots(
 #[derive(Debug, Default)]
 pub struct LiveHotspots {
     state: tokio::sync::Mutex<LiveState>,
+    /// Woken by intake, so that new requests are linked within seconds.
+    arrivals: tokio::sync::Notify,
 }
 
 #[derive(Debug, Default)]
@@ -92,8 +94,21 @@ struct LiveState {
 }
 
 impl LiveHotspots {
+    /// Tells the background refresh that a request arrived.
+    pub fn notify_arrival(&self) {
+        self.arrivals.notify_one();
+    }
+
+    /// Waits until intake reports an arrival.
+    pub async fn arrival(&self) {
+        self.arrivals.notified().await;
+    }
+
     /// Adds the requests stored since the last refresh to the index, building it from every
     /// stored request when it is cold. Returns how many requests were added.
+    ///
+    /// When the index was warm, the duplicate links of the added requests are stored too, so
+    /// that requests taken in one at a time are linked like imported ones.
     ///
     /// Calls wait for each other. The linking runs on the blocking thread pool.
     ///
@@ -133,6 +148,17 @@ impl LiveHotspots {
         })
         .await
         .map_err(|err| ServiceError::Task(err.to_string()))??;
+        if after_id > 0 && added > 0 {
+            let links: Vec<cityai_store::RequestLink> = index
+                .links()
+                .iter()
+                .filter(|link| link.id.max(link.other_id) > after_id)
+                .map(stored_link)
+                .collect();
+            if !links.is_empty() {
+                store.record_request_links(&links).await?;
+            }
+        }
         state.index = Some(Arc::new(index));
         state.last_id = last_id;
         if added > 0 {
@@ -305,27 +331,29 @@ pub async fn link_import(store: &Store, batch_id: i64) -> Result<usize, ServiceE
                 .links()
                 .iter()
                 .filter(|link| new_ids.contains(&link.id) || new_ids.contains(&link.other_id))
-                .map(|link| {
-                    // The request stored later links to the one stored earlier.
-                    let (request_id, other_id) = if link.id > link.other_id {
-                        (link.id, link.other_id)
-                    } else {
-                        (link.other_id, link.id)
-                    };
-                    cityai_store::RequestLink {
-                        request_id,
-                        other_id,
-                        reason: serde_json::to_value(link.reason)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default(),
-                        detail: serde_json::to_string(link).unwrap_or_default(),
-                    }
-                })
+                .map(stored_link)
                 .collect())
         },
     )
     .await
     .map_err(|err| ServiceError::Task(err.to_string()))??;
     Ok(store.record_request_links(&links).await?)
+}
+
+/// The stored form of a link: the request stored later links to the one stored earlier.
+fn stored_link(link: &cityai_hotspot::DuplicateLink) -> cityai_store::RequestLink {
+    let (request_id, other_id) = if link.id > link.other_id {
+        (link.id, link.other_id)
+    } else {
+        (link.other_id, link.id)
+    };
+    cityai_store::RequestLink {
+        request_id,
+        other_id,
+        reason: serde_json::to_value(link.reason)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        detail: serde_json::to_string(link).unwrap_or_default(),
+    }
 }

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod hotspots;
+pub mod intake;
 pub mod knowledge;
 pub mod replies;
 pub mod routing;

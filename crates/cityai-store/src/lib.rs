@@ -39,7 +39,7 @@ pub use replies::{
 };
 pub use requests::{HotspotRow, Page, RequestCounts, RequestFilter, RequestLink, RequestList};
 pub use routing::{
-    LabelledRequest, RoutingDecision, RoutingOutcome, StoredModelInfo, UnroutedRequest,
+    LabelledRequest, LiveIntake, RoutingDecision, RoutingOutcome, StoredModelInfo, UnroutedRequest,
 };
 pub use taxonomy::{CategoryRecord, TaxonomySummary};
 pub use users::{ApiKeyInfo, NewUser, SessionUser, User};

@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "request_search",
         sql: include_str!("../migrations/sqlite/0010_request_search.sql"),
     },
+    Migration {
+        version: 11,
+        name: "public_tokens",
+        sql: include_str!("../migrations/sqlite/0011_public_tokens.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -2,12 +2,13 @@
 
 use chrono::Utc;
 use cityai_core::time::to_storage;
-use cityai_core::{CategoryPath, Request, RequestStatus};
+use cityai_core::{CategoryPath, ImportRow, NewRequest, Request, RequestStatus};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 
 use crate::audit::{self, AuditEvent};
+use crate::import::{ChunkContext, Inserted, StoredKeys, insert_chunk};
 use crate::taxonomy::DepartmentCache;
 use crate::{Result, Store, StoreError};
 
@@ -131,63 +132,118 @@ impl Store {
         let mut outcome = RoutingOutcome::default();
         let now = to_storage(Utc::now());
         for decision in decisions {
-            let department = cache.department_for(&mut tx, &decision.category).await?;
-            let status = if decision.auto_assign && department.is_some() {
-                RequestStatus::Assigned
-            } else {
-                RequestStatus::Triage
-            };
-            let updated = sqlx::query(
-                "UPDATE requests SET category_path = $1, department_code = $2, \
-                 routing_confidence = $3, model_version = $4, category_source = 'router', \
-                 status = $5, updated_at = $6 \
-                 WHERE id = $7 AND (category_source IS NULL OR category_source = 'router')",
-            )
-            .bind(decision.category.to_string())
-            .bind(department)
-            .bind(decision.confidence)
-            .bind(&decision.model_version)
-            .bind(status.as_str())
-            .bind(&now)
-            .bind(decision.request_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if updated > 0 {
-                match status {
-                    RequestStatus::Assigned => outcome.assigned += 1,
-                    _ => outcome.triage += 1,
-                }
-                audit::append(
-                    &mut tx,
-                    &AuditEvent::new("system", "routing.route")
-                        .target(format!("request:{}", decision.request_id))
-                        .detail(json!({
-                            "model_version": decision.model_version,
-                            "category": decision.category.to_string(),
-                            "confidence": decision.confidence,
-                            "status": status.as_str(),
-                        })),
-                )
-                .await?;
+            match apply_decision(&mut tx, &mut cache, decision, &now).await? {
+                Some(RequestStatus::Assigned) => outcome.assigned += 1,
+                Some(_) => outcome.triage += 1,
+                None => {}
             }
-            sqlx::query(
-                "INSERT INTO routing_decisions (request_id, model_version, category_path, \
-                 confidence, auto_assigned, details, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(decision.request_id)
-            .bind(&decision.model_version)
-            .bind(decision.category.to_string())
-            .bind(decision.confidence)
-            .bind(i64::from(decision.auto_assign && updated > 0))
-            .bind(&decision.details_json)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
         }
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// Stores one request from a live channel with its public token, routes it and returns
+    /// where it went, all in one transaction.
+    ///
+    /// `route` gets the request's id and its title and text as stored, with personal data
+    /// masked, and returns the router's decision or `None` (no model yet, or a request that
+    /// came with its category). When a request with the same dedup key exists, nothing is
+    /// written and that request is returned with `existing` set.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when a statement fails; nothing is stored then.
+    pub async fn insert_live_request<F>(
+        &self,
+        request: &NewRequest,
+        token: &str,
+        route: F,
+    ) -> Result<LiveIntake>
+    where
+        F: FnOnce(i64, Option<&str>, &str) -> Option<RoutingDecision>,
+    {
+        let now = Utc::now();
+        let mut request = request.clone();
+        request.submitted_at.get_or_insert(now);
+        let source = request.channel.as_str();
+        let rows = [ImportRow { row: 1, request }];
+        let context = ChunkContext {
+            source,
+            batch_id: None,
+            now,
+        };
+        let mut tx = self.begin_write().await?;
+        let mut cache = DepartmentCache::default();
+        let mut stored = StoredKeys::default();
+        let outcomes = insert_chunk(&mut tx, &mut cache, &mut stored, &rows, &context).await?;
+        let id = match outcomes.first() {
+            Some(Inserted::New(id)) => *id,
+            Some(Inserted::Existing { id, .. }) => {
+                tx.rollback().await?;
+                return Ok(LiveIntake {
+                    id: *id,
+                    existing: true,
+                    decision: None,
+                });
+            }
+            None => return Err(sqlx::Error::RowNotFound.into()),
+        };
+        sqlx::query("UPDATE requests SET public_token = $1 WHERE id = $2")
+            .bind(token)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query("SELECT title, body, category_source FROM requests WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let title: Option<String> = row.try_get("title")?;
+        let body: String = row.try_get("body")?;
+        let category_source: Option<String> = row.try_get("category_source")?;
+        let decision = if category_source.is_none() {
+            route(id, title.as_deref(), &body)
+        } else {
+            None
+        };
+        if let Some(decision) = &decision {
+            apply_decision(&mut tx, &mut cache, decision, &to_storage(now)).await?;
+        }
+        tx.commit().await?;
+        Ok(LiveIntake {
+            id,
+            existing: false,
+            decision,
+        })
+    }
+
+    /// Returns the request handed out with `token`, or `None`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the query fails.
+    pub async fn request_by_token(&self, token: &str) -> Result<Option<Request>> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM requests WHERE public_token = $1")
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?;
+        match id {
+            Some(id) => self.request(id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Returns the public token of request `id`, or `None` for a request that has none.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the query fails.
+    pub async fn public_token(&self, id: i64) -> Result<Option<String>> {
+        let token: Option<Option<String>> =
+            sqlx::query_scalar("SELECT public_token FROM requests WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(token.flatten())
     }
 
     /// Records that `actor` confirmed the request's current category, which makes it final and
@@ -365,6 +421,19 @@ impl Store {
             .transpose()
     }
 
+    /// Returns the active routing model's version, or `None` before any training.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the query fails.
+    pub async fn active_routing_version(&self) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT version FROM routing_models WHERE active = 1")
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// Lists stored routing models, newest first.
     ///
     /// # Errors
@@ -389,4 +458,75 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// What [`Store::insert_live_request`] did.
+#[derive(Debug, Clone)]
+pub struct LiveIntake {
+    pub id: i64,
+    /// The request was already stored (same dedup key); nothing was written.
+    pub existing: bool,
+    /// The router's decision, when it routed the request.
+    pub decision: Option<RoutingDecision>,
+}
+
+/// Applies one router decision inside `tx` and records it. Returns the status the request
+/// got, or `None` when its category was already final and only the decision was recorded.
+async fn apply_decision(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    cache: &mut DepartmentCache,
+    decision: &RoutingDecision,
+    now: &str,
+) -> Result<Option<RequestStatus>> {
+    let department = cache.department_for(tx, &decision.category).await?;
+    let status = if decision.auto_assign && department.is_some() {
+        RequestStatus::Assigned
+    } else {
+        RequestStatus::Triage
+    };
+    let updated = sqlx::query(
+        "UPDATE requests SET category_path = $1, department_code = $2, \
+         routing_confidence = $3, model_version = $4, category_source = 'router', \
+         status = $5, updated_at = $6 \
+         WHERE id = $7 AND (category_source IS NULL OR category_source = 'router')",
+    )
+    .bind(decision.category.to_string())
+    .bind(department)
+    .bind(decision.confidence)
+    .bind(&decision.model_version)
+    .bind(status.as_str())
+    .bind(now)
+    .bind(decision.request_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if updated > 0 {
+        audit::append(
+            tx,
+            &AuditEvent::new("system", "routing.route")
+                .target(format!("request:{}", decision.request_id))
+                .detail(json!({
+                    "model_version": decision.model_version,
+                    "category": decision.category.to_string(),
+                    "confidence": decision.confidence,
+                    "status": status.as_str(),
+                })),
+        )
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO routing_decisions (request_id, model_version, category_path, \
+         confidence, auto_assigned, details, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(decision.request_id)
+    .bind(&decision.model_version)
+    .bind(decision.category.to_string())
+    .bind(decision.confidence)
+    .bind(i64::from(decision.auto_assign && updated > 0))
+    .bind(&decision.details_json)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok((updated > 0).then_some(status))
 }

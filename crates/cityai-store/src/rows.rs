@@ -10,7 +10,7 @@ use crate::{Result, StoreError};
 
 /// The columns [`request_from_row`] reads, in select-list form.
 pub(crate) const REQUEST_COLUMNS: &str = "id, external_id, channel, title, body, submitted_at, \
-     received_at, citizen_ref, place_text, latitude, longitude, status, category_path, \
+     received_at, updated_at, citizen_ref, place_text, latitude, longitude, status, category_path, \
      department_code, routing_confidence, model_version, support_votes, objection_votes";
 
 pub(crate) fn request_from_row(row: &AnyRow) -> Result<Request> {
@@ -27,6 +27,7 @@ pub(crate) fn request_from_row(row: &AnyRow) -> Result<Request> {
         body: row.try_get("body")?,
         submitted_at: optional_time(row, "submitted_at")?,
         received_at: required_time(row, "received_at")?,
+        updated_at: required_time(row, "updated_at")?,
         citizen_ref: row.try_get("citizen_ref")?,
         place_text: row.try_get("place_text")?,
         latitude: row.try_get("latitude")?,

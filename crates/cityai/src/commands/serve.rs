@@ -43,6 +43,10 @@ pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<Exi
         }
         Err(err) => tracing::warn!(error = %err, "knowledge search is unavailable"),
     }
+    if let Err(err) = state.router.reload_if_changed(&store).await {
+        tracing::warn!(error = %err, "loading the routing model failed; intake stores requests unrouted");
+    }
+    spawn_router_reload(state.router.clone(), store.clone());
     spawn_hotspot_refresh(state.hotspots.clone(), store.clone());
     spawn_dashboard_refresh(state.dashboard.clone(), store.clone(), global.utc_offset);
     spawn_search_indexing(store.clone());
@@ -59,9 +63,14 @@ const HOTSPOTS_RANKED: usize = 200;
 /// How often the server adds newly stored requests to its hot-spot index.
 const HOTSPOT_REFRESH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Builds the hot-spot index in the background and then adds the requests that arrive
-/// (through imports by other processes too) once a minute, so that a page view seldom
-/// has to wait for linking. A view refreshes the index itself as well.
+/// How long after an arrival the server links new requests, so that requests arriving
+/// together are linked in one pass.
+const ARRIVAL_LINK_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Builds the hot-spot index in the background, links requests taken in live within
+/// seconds of their arrival, and adds the requests that arrive by other ways (imports by
+/// other processes) and ranks the hot spots once a minute, so that a page view seldom has
+/// to wait for linking. A view refreshes the index itself as well.
 fn spawn_hotspot_refresh(
     live: std::sync::Arc<cityai_services::hotspots::LiveHotspots>,
     store: Store,
@@ -69,15 +78,38 @@ fn spawn_hotspot_refresh(
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(HOTSPOT_REFRESH_INTERVAL);
         loop {
-            interval.tick().await;
+            let rank = tokio::select! {
+                _ = interval.tick() => true,
+                () = live.arrival() => {
+                    tokio::time::sleep(ARRIVAL_LINK_DELAY).await;
+                    false
+                }
+            };
             match live.refresh(&store).await {
                 Ok(0) => {}
                 Ok(added) => tracing::info!(requests = added, "hot-spot index refreshed"),
                 Err(err) => tracing::warn!(error = %err, "refreshing the hot-spot index failed"),
             }
             // Ranks ahead of time, so that request pages can name their hot spot at once.
-            if let Err(err) = live.hotspots(&store, HOTSPOTS_RANKED).await {
+            if rank && let Err(err) = live.hotspots(&store, HOTSPOTS_RANKED).await {
                 tracing::warn!(error = %err, "ranking hot spots failed");
+            }
+        }
+    });
+}
+
+/// How often the server checks whether a newer routing model became active.
+const ROUTER_RELOAD_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Loads the active routing model for intake, and a newer one whenever training (in this
+/// process or another) activates it.
+fn spawn_router_reload(router: std::sync::Arc<cityai_services::intake::LiveRouter>, store: Store) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(ROUTER_RELOAD_INTERVAL);
+        loop {
+            interval.tick().await;
+            if let Err(err) = router.reload_if_changed(&store).await {
+                tracing::warn!(error = %err, "loading the routing model failed");
             }
         }
     });

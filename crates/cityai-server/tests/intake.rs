@@ -1,0 +1,278 @@
+//! Taking requests in through the JSON API, with the real router, a real SQLite store and a
+//! routing model trained on the built-in demo data.
+#![allow(clippy::unwrap_used)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use cityai_core::{ImportRow, Lang, Role};
+use cityai_server::{AppState, router};
+use cityai_services::auth;
+use cityai_store::{ImportFile, NewUser, Store, sqlite_url_in};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct TestApp {
+    _dir: tempfile::TempDir,
+    store: Store,
+    state: AppState,
+    citizen_key: String,
+    operator_key: String,
+}
+
+async fn test_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    store
+        .import_taxonomy(&cityai_demo::departments(), &cityai_demo::taxonomy())
+        .await
+        .unwrap();
+    let rows: Vec<ImportRow> = cityai_demo::requests(chrono::Utc::now())
+        .into_iter()
+        .enumerate()
+        .map(|(i, request)| ImportRow {
+            row: i + 1,
+            request,
+        })
+        .collect();
+    let file = ImportFile {
+        file_name: "demo".into(),
+        file_sha256: String::new(),
+        format: "builtin".into(),
+        encoding: "UTF-8".into(),
+        source: "demo".into(),
+        rows_total: rows.len(),
+        rows_rejected: 0,
+    };
+    store
+        .import_requests(&file, &rows, false, &mut |_| {})
+        .await
+        .unwrap();
+    let (router, _) = cityai_services::routing::train_and_activate(&store, Default::default())
+        .await
+        .unwrap();
+    for (username, role) in [("resident1", Role::Citizen), ("op1", Role::Operator)] {
+        store
+            .create_user(
+                &NewUser {
+                    username,
+                    role,
+                    department: None,
+                    password_hash: "$argon2id$not-used-here",
+                },
+                "test",
+            )
+            .await
+            .unwrap();
+    }
+    let citizen_key = auth::create_api_key(&store, "resident1", "app", "test")
+        .await
+        .unwrap()
+        .key;
+    let operator_key = auth::create_api_key(&store, "op1", "hotline", "test")
+        .await
+        .unwrap()
+        .key;
+    let state = AppState::new(
+        store.clone(),
+        Lang::ZhCn,
+        chrono::FixedOffset::east_opt(8 * 3600).unwrap(),
+    );
+    state.router.set(router);
+    TestApp {
+        _dir: dir,
+        store,
+        state,
+        citizen_key,
+        operator_key,
+    }
+}
+
+async fn post(test: &TestApp, key: &str, body: Value) -> (StatusCode, Value, Option<String>) {
+    let response = router(test.state.clone())
+        .oneshot(
+            Request::post("/api/v1/requests")
+                .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap(), location)
+}
+
+async fn get(test: &TestApp, path: &str) -> (StatusCode, Value) {
+    let response = router(test.state.clone())
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+#[tokio::test]
+async fn a_citizen_request_is_stored_masked_routed_and_followed_by_token() {
+    let test = test_app().await;
+    let (status, receipt, location) = post(
+        &test,
+        &test.citizen_key,
+        json!({
+            "title": "小区路灯不亮",
+            "body": "幸福小区3栋门口的路灯已经坏了两个星期，晚上很黑，请尽快维修。我的电话13912345678",
+            "place": "幸福小区",
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{receipt}");
+    let id = receipt["id"].as_i64().unwrap();
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/api/v1/requests/{id}").as_str())
+    );
+    let token = receipt["token"].as_str().unwrap();
+    assert_eq!(token.len(), 32);
+    assert!(receipt["category"].is_string(), "{receipt}");
+    assert!(receipt["model_version"].is_string(), "{receipt}");
+    let routed_status = receipt["status"].as_str().unwrap();
+    assert!(["assigned", "triage"].contains(&routed_status), "{receipt}");
+
+    let stored = test.store.request(id).await.unwrap().unwrap();
+    assert_eq!(stored.citizen_ref.as_deref(), Some("resident1"));
+    assert!(
+        !stored.body.contains("13912345678"),
+        "the phone number is masked"
+    );
+    assert_eq!(stored.status.as_str(), routed_status);
+    assert!(stored.model_version.is_some());
+
+    // Anyone holding the token sees where the request stands, and nothing of its text.
+    let (status, public) = get(&test, &format!("/api/v1/status/{token}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(public["id"], id);
+    assert_eq!(public["status"], routed_status);
+    assert!(public.get("body").is_none());
+    let (status, _) = get(&test, &format!("/api/v1/status/{}", "0".repeat(32))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, error) = get(&test, "/api/v1/status/not-a-token").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["code"], "invalid_token");
+}
+
+#[tokio::test]
+async fn bad_submissions_name_the_fault_and_store_nothing() {
+    let test = test_app().await;
+    let before = test
+        .store
+        .request_counts(&Default::default())
+        .await
+        .unwrap()
+        .total;
+    let cases = [
+        (json!({"body": "   "}), "invalid_request", "empty"),
+        (
+            json!({"body": "路灯坏了", "latitude": 123.0}),
+            "invalid_request",
+            "123",
+        ),
+        (
+            json!({"body": "路灯坏了", "channel": "open311"}),
+            "invalid_channel",
+            "open311",
+        ),
+        (
+            json!({"body": "路灯坏了", "colour": "red"}),
+            "invalid_body",
+            "colour",
+        ),
+        (json!({"title": "没有正文"}), "invalid_body", "body"),
+        (
+            json!({"body": "长".repeat(10_001)}),
+            "invalid_request",
+            "10001",
+        ),
+    ];
+    for (body, code, mention) in cases {
+        let (status, error, _) = post(&test, &test.citizen_key, body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(error["error"]["code"], code, "{body}");
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(message.contains(mention), "{message}");
+    }
+    // Citizens cannot file hotline work orders; operators can.
+    let (status, _, _) = post(
+        &test,
+        &test.citizen_key,
+        json!({"body": "路灯坏了", "channel": "hotline"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let after = test
+        .store
+        .request_counts(&Default::default())
+        .await
+        .unwrap()
+        .total;
+    assert_eq!(before, after);
+
+    let (status, receipt, _) = post(
+        &test,
+        &test.operator_key,
+        json!({"body": "来电反映公交站牌缺失", "channel": "hotline", "citizen_ref": "caller-778"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let stored = test
+        .store
+        .request(receipt["id"].as_i64().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.channel.as_str(), "hotline");
+    assert_eq!(stored.citizen_ref.as_deref(), Some("caller-778"));
+}
+
+#[tokio::test]
+async fn resending_with_the_same_client_id_returns_the_stored_request() {
+    let test = test_app().await;
+    let body = json!({"body": "人民路与解放路交叉口红绿灯不亮", "external_id": "app-42"});
+    let (status, first, _) = post(&test, &test.operator_key, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, again, _) = post(&test, &test.operator_key, body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["id"], again["id"]);
+    assert_eq!(first["token"], again["token"]);
+    assert_eq!(again["existing"], true);
+}
+
+#[tokio::test]
+async fn requests_taken_in_live_are_linked_to_their_duplicates() {
+    let test = test_app().await;
+    // The server warms the index at start; later refreshes link what arrived since.
+    test.state.hotspots.refresh(&test.store).await.unwrap();
+    let text = "幸福路12号的餐馆每天夜里十二点以后还在外面摆桌喝酒，噪音很大，影响居民休息";
+    let (_, first, _) = post(&test, &test.citizen_key, json!({"body": text})).await;
+    let (_, second, _) = post(
+        &test,
+        &test.operator_key,
+        json!({"body": format!("{text}，希望管一管"), "channel": "hotline"}),
+    )
+    .await;
+    let added = test.state.hotspots.refresh(&test.store).await.unwrap();
+    assert_eq!(added, 2);
+    let second_id = second["id"].as_i64().unwrap();
+    let links = test.store.request_links(second_id).await.unwrap();
+    assert!(
+        links
+            .iter()
+            .any(|link| link.other_id == first["id"].as_i64().unwrap()),
+        "{links:?}"
+    );
+}

@@ -1,0 +1,235 @@
+//! Intake of live requests: every channel that takes requests one at a time (the web form,
+//! the hotline, Open311 clients, the reception assistant) stores and routes them here.
+//!
+//! One transaction stores the request with its personal data masked and its public token,
+//! and applies the router's decision, so a request is never left stored but unrouted by a
+//! crash. Duplicate linking follows within seconds in the background: see
+//! [`crate::hotspots::LiveHotspots::refresh`].
+
+use std::sync::{Arc, RwLock};
+
+use cityai_core::{CategoryPath, Channel, NewRequest, RequestStatus};
+use cityai_routing::HierarchicalRouter;
+use cityai_store::Store;
+use serde::Serialize;
+
+use crate::ServiceError;
+use crate::routing::decide;
+
+/// The longest request text intake accepts, in characters.
+pub const MAX_BODY_CHARS: usize = 10_000;
+
+/// The longest title intake accepts, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+/// The router that routes live requests, kept in memory and swapped when a newer model
+/// becomes active.
+#[derive(Debug, Default)]
+pub struct LiveRouter {
+    current: RwLock<Option<Arc<HierarchicalRouter>>>,
+}
+
+impl LiveRouter {
+    /// Returns the router in use, or `None` before the first training.
+    pub fn get(&self) -> Option<Arc<HierarchicalRouter>> {
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Returns the version of the router in use.
+    pub fn version(&self) -> Option<String> {
+        self.get()
+            .map(|router| router.first_level().meta.version.clone())
+    }
+
+    /// Puts `router` in use.
+    pub fn set(&self, router: HierarchicalRouter) {
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(router));
+    }
+
+    /// Loads the active model from the store when its version differs from the one in use.
+    /// Returns whether the router changed.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::routing::active_model`].
+    pub async fn reload_if_changed(&self, store: &Store) -> Result<bool, ServiceError> {
+        let active = store.active_routing_version().await?;
+        if active.is_none() || active == self.version() {
+            return Ok(false);
+        }
+        match crate::routing::active_model(store).await? {
+            Some(router) => {
+                tracing::info!(version = %router.first_level().meta.version, "routing model loaded for intake");
+                self.set(router);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+/// A request as a live channel hands it in.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub channel: Channel,
+    pub title: Option<String>,
+    pub body: String,
+    /// A pseudonymous reference to the citizen (account, caller reference), never a name.
+    pub citizen_ref: Option<String>,
+    pub place_text: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// The client's own id for the request, which makes a resubmission return the stored
+    /// request instead of a second copy.
+    pub external_id: Option<String>,
+}
+
+impl Submission {
+    /// A submission with only a channel and text.
+    pub fn new(channel: Channel, body: impl Into<String>) -> Self {
+        Submission {
+            channel,
+            title: None,
+            body: body.into(),
+            citizen_ref: None,
+            place_text: None,
+            latitude: None,
+            longitude: None,
+            external_id: None,
+        }
+    }
+}
+
+/// A fault in a submission, named so that clients can show the fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmissionError {
+    #[error("the request text is empty: describe the problem, the place and the time")]
+    EmptyBody,
+    #[error(
+        "the request text has {0} characters, more than the {MAX_BODY_CHARS} allowed: shorten it"
+    )]
+    BodyTooLong(usize),
+    #[error("the title has {0} characters, more than the {MAX_TITLE_CHARS} allowed: shorten it")]
+    TitleTooLong(usize),
+    #[error("latitude {0} is outside -90..90")]
+    Latitude(String),
+    #[error("longitude {0} is outside -180..180")]
+    Longitude(String),
+}
+
+impl Submission {
+    /// Checks the submission's fields.
+    ///
+    /// # Errors
+    ///
+    /// The first fault found.
+    pub fn validate(&self) -> Result<(), SubmissionError> {
+        if self.body.trim().is_empty() {
+            return Err(SubmissionError::EmptyBody);
+        }
+        let body_chars = self.body.chars().count();
+        if body_chars > MAX_BODY_CHARS {
+            return Err(SubmissionError::BodyTooLong(body_chars));
+        }
+        if let Some(title) = &self.title {
+            let chars = title.chars().count();
+            if chars > MAX_TITLE_CHARS {
+                return Err(SubmissionError::TitleTooLong(chars));
+            }
+        }
+        if let Some(lat) = self.latitude
+            && !(lat.is_finite() && (-90.0..=90.0).contains(&lat))
+        {
+            return Err(SubmissionError::Latitude(lat.to_string()));
+        }
+        if let Some(long) = self.longitude
+            && !(long.is_finite() && (-180.0..=180.0).contains(&long))
+        {
+            return Err(SubmissionError::Longitude(long.to_string()));
+        }
+        Ok(())
+    }
+}
+
+/// What intake did with a submission.
+#[derive(Debug, Clone, Serialize)]
+pub struct Receipt {
+    pub id: i64,
+    /// The token the citizen or client follows the request with. `None` only when the
+    /// submission repeated a stored request that predates tokens.
+    pub token: Option<String>,
+    pub status: RequestStatus,
+    /// The routed (or already final) category.
+    pub category: Option<CategoryPath>,
+    pub department_code: Option<String>,
+    /// The router's confidence in the first-level category.
+    pub confidence: Option<f64>,
+    pub model_version: Option<String>,
+    /// The submission repeated a request already stored (same client id).
+    pub existing: bool,
+}
+
+/// Stores `submission`, routes it with `router` when one is in use, and returns the receipt.
+///
+/// # Errors
+///
+/// [`ServiceError::Invalid`] for a submission that fails [`Submission::validate`], and the
+/// store's errors; nothing is stored then.
+pub async fn submit(
+    store: &Store,
+    router: Option<&HierarchicalRouter>,
+    submission: Submission,
+) -> Result<Receipt, ServiceError> {
+    submission
+        .validate()
+        .map_err(|err| ServiceError::Invalid(err.to_string()))?;
+    let request = NewRequest {
+        external_id: submission.external_id,
+        channel: submission.channel,
+        title: submission
+            .title
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty()),
+        body: submission.body.trim().to_owned(),
+        submitted_at: None,
+        citizen_ref: submission.citizen_ref,
+        place_text: submission.place_text,
+        latitude: submission.latitude,
+        longitude: submission.longitude,
+        category: None,
+        support_votes: None,
+        objection_votes: None,
+        reply: None,
+    };
+    let token = hex::encode(crate::auth::random_bytes::<16>());
+    let intake = store
+        .insert_live_request(&request, &token, |id, title, body| {
+            router.and_then(|router| decide(router, id, title, body))
+        })
+        .await?;
+    let stored = store
+        .request(intake.id)
+        .await?
+        .ok_or(cityai_store::StoreError::RequestNotFound(intake.id))?;
+    let token = if intake.existing {
+        store.public_token(intake.id).await?
+    } else {
+        Some(token)
+    };
+    Ok(Receipt {
+        id: intake.id,
+        token,
+        status: stored.status,
+        category: stored.category,
+        department_code: stored.department,
+        confidence: intake.decision.as_ref().map(|d| d.confidence),
+        model_version: intake.decision.map(|d| d.model_version),
+        existing: intake.existing,
+    })
+}
