@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
-use cityai_core::{Channel, Role};
+use cityai_core::{Channel, RequestStatus, Role};
 use cityai_services::ServiceError;
 use cityai_services::intake::{Receipt, Submission};
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::metrics::IntakeOutcome;
 
 /// The body of `POST /api/v1/requests`.
 #[derive(Debug, Deserialize)]
@@ -85,7 +86,19 @@ pub(crate) async fn take_in(state: &AppState, submission: Submission) -> Result<
     let router = state.router.get();
     match cityai_services::intake::submit(&state.store, router.as_deref(), submission).await {
         Ok(receipt) => {
-            state.hotspots.notify_arrival();
+            let outcome = if receipt.existing {
+                IntakeOutcome::Repeated
+            } else if receipt.model_version.is_none() {
+                IntakeOutcome::Unrouted
+            } else if receipt.status == RequestStatus::Assigned {
+                IntakeOutcome::Assigned
+            } else {
+                IntakeOutcome::Triage
+            };
+            state.metrics.record_intake(outcome);
+            if !receipt.existing {
+                state.hotspots.notify_arrival();
+            }
             Ok(receipt)
         }
         Err(ServiceError::Invalid(message)) => Err(ApiError::BadRequest {
@@ -107,7 +120,7 @@ pub(crate) async fn take_in(state: &AppState, submission: Submission) -> Result<
 #[derive(Debug, Serialize)]
 pub(crate) struct PublicStatus {
     id: i64,
-    status: cityai_core::RequestStatus,
+    status: RequestStatus,
     category: Option<cityai_core::CategoryPath>,
     department_code: Option<String>,
     submitted_at: Option<chrono::DateTime<chrono::Utc>>,

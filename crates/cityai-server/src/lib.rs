@@ -18,6 +18,7 @@ mod knowledge_view;
 mod lang;
 mod layout;
 mod login;
+pub mod metrics;
 pub mod policy;
 mod triage_view;
 mod views;
@@ -66,6 +67,8 @@ pub struct AppState {
     pub dashboard: Arc<DashboardCache>,
     /// The router that routes requests taken in live.
     pub router: Arc<cityai_services::intake::LiveRouter>,
+    /// The counters behind `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -82,6 +85,7 @@ impl AppState {
             hotspots: Arc::default(),
             dashboard: Arc::default(),
             router: Arc::default(),
+            metrics: Arc::default(),
         }
     }
 }
@@ -120,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/audit", get(audit_view::list))
         .route("/api/v1/audit/verify", get(audit_view::verify))
         .route("/healthz", get(api::healthz))
+        .route("/metrics", get(metrics::metrics))
         .route("/readyz", get(api::readyz))
         .route(
             "/api/v1/requests",
@@ -145,6 +150,10 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authorize,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
         ))
         .fallback(console::not_found)
         .with_state(state)

@@ -81,6 +81,7 @@ pub const ROUTES: &[RoutePolicy] = &[
     row(Verb::Post, "/login", Access::Public),
     row(Verb::Post, "/logout", Access::SignedIn),
     row(Verb::Get, "/healthz", Access::Public),
+    row(Verb::Get, "/metrics", Access::Public),
     row(Verb::Get, "/readyz", Access::Public),
     row(Verb::Get, "/static/console.css", Access::Public),
     row(Verb::Get, "/static/console.js", Access::Public),

@@ -164,6 +164,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/login", "public"),
     ("POST", "/logout", "*"),
     ("GET", "/healthz", "public"),
+    ("GET", "/metrics", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/static/console.css", "public"),
     ("GET", "/static/console.js", "public"),

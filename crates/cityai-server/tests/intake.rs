@@ -276,3 +276,83 @@ async fn requests_taken_in_live_are_linked_to_their_duplicates() {
         "{links:?}"
     );
 }
+
+#[tokio::test]
+async fn metrics_count_requests_routes_and_queues() {
+    let test = test_app().await;
+    let app = router(test.state.clone());
+    let (status, _, _) = post(
+        &test,
+        &test.citizen_key,
+        json!({"body": "公交站牌缺失，请补上"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = get(&test, "/api/v1/status/not-a-token").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let response = app
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        text.contains(
+            "cityai_http_requests_total{method=\"POST\",route=\"/api/v1/requests\",status=\"201\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "cityai_http_requests_total{method=\"GET\",route=\"/api/v1/status/{token}\",status=\"400\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(text.contains(
+        "cityai_http_request_duration_seconds_count{method=\"POST\",route=\"/api/v1/requests\"} 1"
+    ));
+    let routed: u64 = ["assigned", "triage"]
+        .iter()
+        .map(|outcome| {
+            let prefix = format!("cityai_intake_requests_total{{outcome=\"{outcome}\"}} ");
+            text.lines()
+                .find_map(|line| line.strip_prefix(prefix.as_str()))
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(routed, 1);
+    let counts = test
+        .store
+        .request_counts(&Default::default())
+        .await
+        .unwrap();
+    let triage = counts
+        .by_status
+        .iter()
+        .find(|(s, _)| s.as_str() == "triage")
+        .map_or(0, |(_, n)| *n);
+    assert!(text.contains(&format!("cityai_requests{{status=\"triage\"}} {triage}")));
+    assert!(text.contains("cityai_routing_model_loaded 1"));
+    // Every sample line is a name, optional labels and a number.
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let value = line.rsplit(' ').next().unwrap();
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+    }
+}
