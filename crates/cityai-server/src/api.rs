@@ -99,7 +99,7 @@ pub(crate) struct CorrectBody {
 ///
 /// A request outside the caller's department answers 404 rather than 403, so its existence
 /// is not revealed.
-async fn visible_request(
+pub(crate) async fn visible_request(
     state: &AppState,
     principal: &Principal,
     id: i64,
@@ -153,7 +153,7 @@ pub(crate) async fn correct_routing(
         .map_err(feedback_error)
 }
 
-fn path_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {
+pub(crate) fn path_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {
     id.map(|Path(id)| id).map_err(|_| ApiError::BadRequest {
         code: "invalid_id",
         message: "invalid request id: expected a whole number such as /api/v1/requests/42"
@@ -161,7 +161,7 @@ fn path_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {
     })
 }
 
-fn invalid_body(rejection: JsonRejection) -> ApiError {
+pub(crate) fn invalid_body(rejection: JsonRejection) -> ApiError {
     ApiError::BadRequest {
         code: "invalid_body",
         message: format!("invalid JSON body: {}", rejection.body_text()),

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod policy;
 mod triage_view;
 mod views;
+mod workflow_api;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -146,6 +147,21 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/requests/{id}/routing/correct",
             axum::routing::post(api::correct_routing),
         )
+        .route(
+            "/api/v1/requests/{id}/timeline",
+            get(workflow_api::timeline),
+        )
+        .route("/api/v1/requests/{id}/routing", get(workflow_api::routing))
+        .route(
+            "/api/v1/requests/{id}/reply",
+            get(workflow_api::reply_state).post(workflow_api::save_reply),
+        )
+        .route(
+            "/api/v1/requests/{id}/reply/draft",
+            axum::routing::post(workflow_api::create_draft),
+        )
+        .route("/api/v1/triage/next", get(workflow_api::next_in_triage))
+        .route("/api/v1/dashboard", get(workflow_api::dashboard))
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

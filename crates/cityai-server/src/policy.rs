@@ -109,6 +109,37 @@ pub const ROUTES: &[RoutePolicy] = &[
     row(Verb::Get, "/api/v1/knowledge/search", Access::Public),
     row(Verb::Get, "/api/v1/requests", Access::Roles(STAFF_READ)),
     row(Verb::Post, "/api/v1/requests", Access::Roles(INTAKE)),
+    row(
+        Verb::Get,
+        "/api/v1/requests/{id}/timeline",
+        Access::Roles(STAFF_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/requests/{id}/routing",
+        Access::Roles(STAFF_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/requests/{id}/reply",
+        Access::Roles(STAFF_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/requests/{id}/reply",
+        Access::Roles(REPLY_STAFF),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/requests/{id}/reply/draft",
+        Access::Roles(REPLY_STAFF),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/triage/next",
+        Access::Roles(ROUTING_STAFF),
+    ),
+    row(Verb::Get, "/api/v1/dashboard", Access::Roles(STAFF_READ)),
     row(Verb::Get, "/api/v1/status/{token}", Access::Public),
     row(
         Verb::Get,

@@ -18,6 +18,7 @@ struct TestApp {
     state: AppState,
     citizen_key: String,
     operator_key: String,
+    reviewer_key: String,
 }
 
 async fn test_app() -> TestApp {
@@ -51,7 +52,11 @@ async fn test_app() -> TestApp {
     let (router, _) = cityai_services::routing::train_and_activate(&store, Default::default())
         .await
         .unwrap();
-    for (username, role) in [("resident1", Role::Citizen), ("op1", Role::Operator)] {
+    for (username, role) in [
+        ("resident1", Role::Citizen),
+        ("op1", Role::Operator),
+        ("rev1", Role::Reviewer),
+    ] {
         store
             .create_user(
                 &NewUser {
@@ -73,6 +78,10 @@ async fn test_app() -> TestApp {
         .await
         .unwrap()
         .key;
+    let reviewer_key = auth::create_api_key(&store, "rev1", "review tool", "test")
+        .await
+        .unwrap()
+        .key;
     let state = AppState::new(
         store.clone(),
         Lang::ZhCn,
@@ -85,6 +94,7 @@ async fn test_app() -> TestApp {
         state,
         citizen_key,
         operator_key,
+        reviewer_key,
     }
 }
 
@@ -109,8 +119,25 @@ async fn post(test: &TestApp, key: &str, body: Value) -> (StatusCode, Value, Opt
 }
 
 async fn get(test: &TestApp, path: &str) -> (StatusCode, Value) {
+    call(test, None, Request::get(path), Body::empty()).await
+}
+
+async fn call(
+    test: &TestApp,
+    key: Option<&str>,
+    mut builder: axum::http::request::Builder,
+    body: Body,
+) -> (StatusCode, Value) {
+    if let Some(key) = key {
+        builder = builder.header(header::AUTHORIZATION, format!("Bearer {key}"));
+    }
     let response = router(test.state.clone())
-        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .oneshot(
+            builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body)
+                .unwrap(),
+        )
         .await
         .unwrap();
     let status = response.status();
@@ -355,4 +382,121 @@ async fn metrics_count_requests_routes_and_queues() {
         let value = line.rsplit(' ').next().unwrap();
         assert!(value.parse::<f64>().is_ok(), "{line}");
     }
+}
+
+#[tokio::test]
+async fn staff_work_a_request_through_the_api_from_intake_to_an_approved_reply() {
+    let test = test_app().await;
+    let (_, receipt, _) = post(
+        &test,
+        &test.operator_key,
+        json!({"body": "和平小区5栋楼道的灯坏了一个月，晚上上下楼很危险", "channel": "hotline"}),
+    )
+    .await;
+    let id = receipt["id"].as_i64().unwrap();
+    let key = Some(test.reviewer_key.as_str());
+
+    let (status, routing) = call(
+        &test,
+        key,
+        Request::get(format!("/api/v1/requests/{id}/routing")),
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{routing}");
+    assert!(!routing["decision"]["top"].as_array().unwrap().is_empty());
+    assert_eq!(routing["model_version"], receipt["model_version"]);
+
+    let (status, draft) = call(
+        &test,
+        key,
+        Request::post(format!("/api/v1/requests/{id}/reply/draft")),
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let draft_id = draft["id"].as_i64().unwrap();
+    assert_eq!(draft["AIGC"]["Label"], "1", "drafts carry the AIGC metadata: {draft}");
+
+    let (status, current) = call(
+        &test,
+        key,
+        Request::get(format!("/api/v1/requests/{id}/reply")),
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(current["draft"]["id"], draft_id);
+
+    // A wrong draft id and an empty text are refused with the fix named.
+    let (status, error) = call(
+        &test,
+        key,
+        Request::post(format!("/api/v1/requests/{id}/reply")),
+        Body::from(json!({"draft_id": draft_id + 100, "body": "x", "action": "save"}).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["code"], "unknown_draft");
+    let (status, error) = call(
+        &test,
+        key,
+        Request::post(format!("/api/v1/requests/{id}/reply")),
+        Body::from(json!({"draft_id": draft_id, "body": "  ", "action": "approve"}).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert_eq!(error["error"]["code"], "empty_reply");
+
+    let text =
+        "您好！您反映的和平小区5栋楼道灯损坏问题，物业已于今日更换灯具。如有问题请拨打12345。";
+    let (status, approved) = call(
+        &test,
+        key,
+        Request::post(format!("/api/v1/requests/{id}/reply")),
+        Body::from(json!({"draft_id": draft_id, "body": text, "action": "approve"}).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(approved["reply"]["approved_by"], "user:rev1");
+
+    let (status, again) = call(
+        &test,
+        key,
+        Request::post(format!("/api/v1/requests/{id}/reply")),
+        Body::from(json!({"draft_id": draft_id, "body": text, "action": "approve"}).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+
+    let (status, timeline) = call(
+        &test,
+        key,
+        Request::get(format!("/api/v1/requests/{id}/timeline")),
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let kinds: Vec<&str> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"request.received"), "{kinds:?}");
+    assert!(kinds.iter().any(|k| k.starts_with("reply.")), "{kinds:?}");
+
+    let (status, dashboard) =
+        call(&test, key, Request::get("/api/v1/dashboard"), Body::empty()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(dashboard["figures"]["decisions"].as_i64().unwrap() >= 1);
+    let (status, next) = call(
+        &test,
+        key,
+        Request::get("/api/v1/triage/next"),
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(next["id"].is_null() || next["id"].is_i64());
 }
