@@ -19,6 +19,7 @@ mod lang;
 mod layout;
 mod login;
 pub mod metrics;
+pub mod openapi;
 pub mod policy;
 mod triage_view;
 mod views;
@@ -160,6 +161,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/requests/{id}/reply/draft",
             axum::routing::post(workflow_api::create_draft),
         )
+        .route("/api/v1/openapi.json", get(openapi::openapi))
         .route("/api/v1/triage/next", get(workflow_api::next_in_triage))
         .route("/api/v1/dashboard", get(workflow_api::dashboard))
         .route("/api/{*rest}", axum::routing::any(api::not_found))

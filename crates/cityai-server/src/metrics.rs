@@ -47,7 +47,7 @@ struct HttpSeries {
     buckets: [u64; LATENCY_BUCKETS.len() + 1],
 }
 
-/// Where intake sent a request, for [`Metrics::record_intake`].
+/// The outcome of intake for one request, for [`Metrics::record_intake`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntakeOutcome {
     Assigned,
@@ -191,7 +191,7 @@ pub(crate) async fn track(State(state): State<AppState>, request: Request, next:
     response
 }
 
-/// Answers `/metrics`: the process's counters and the store's queue sizes.
+/// Serves `/metrics`: the process's counters and the store's queue sizes.
 pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     let mut out = String::with_capacity(8 * 1024);
     state.metrics.render(&mut out);

@@ -140,6 +140,7 @@ pub const ROUTES: &[RoutePolicy] = &[
         Access::Roles(ROUTING_STAFF),
     ),
     row(Verb::Get, "/api/v1/dashboard", Access::Roles(STAFF_READ)),
+    row(Verb::Get, "/api/v1/openapi.json", Access::Public),
     row(Verb::Get, "/api/v1/status/{token}", Access::Public),
     row(
         Verb::Get,

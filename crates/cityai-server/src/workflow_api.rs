@@ -97,7 +97,7 @@ pub(crate) async fn create_draft(
     Ok((StatusCode::CREATED, Json(draft)))
 }
 
-/// What to do with a draft: keep the edited text, or approve and publish it.
+/// The action on a draft: keep the edited text, or approve and publish it.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum ReplyAction {
@@ -114,8 +114,8 @@ pub(crate) struct ReplyBody {
     action: ReplyAction,
 }
 
-/// Saves the edited text of a request's draft, or approves it as the published reply; the
-/// approval records who approved it and how much AI text was kept.
+/// Saves the edited text of a request's draft, or approves it as the published reply.
+/// The approval records who approved it and how much AI text was kept.
 pub(crate) async fn save_reply(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

@@ -194,6 +194,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/requests/{id}/reply/draft", "hr"),
     ("GET", "/api/v1/triage/next", "ohr"),
     ("GET", "/api/v1/dashboard", "ohrau"),
+    ("GET", "/api/v1/openapi.json", "public"),
     ("GET", "/api/v1/status/{token}", "public"),
     ("GET", "/api/v1/requests/{id}", "ohrau"),
     ("GET", "/api/v1/requests/{id}/duplicates", "ohrau"),
@@ -885,4 +886,33 @@ async fn citizens_search_only_general_sources_without_replies() {
     )
     .await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn the_openapi_document_describes_every_json_route_and_no_other() {
+    let documented = cityai_server::openapi::documented_operations();
+    let routes: Vec<(String, String)> = ROUTES
+        .iter()
+        .filter(|rule| rule.path.starts_with("/api/v1/"))
+        .map(|rule| {
+            let method = match rule.verb {
+                Verb::Get => "GET",
+                Verb::Post => "POST",
+                Verb::Any => "ANY",
+            };
+            (method.to_owned(), rule.path.to_owned())
+        })
+        .collect();
+    for route in &routes {
+        assert!(
+            documented.contains(route),
+            "{route:?} is not in the OpenAPI document"
+        );
+    }
+    for operation in &documented {
+        assert!(
+            routes.contains(operation),
+            "{operation:?} is documented but not routed"
+        );
+    }
 }

@@ -416,7 +416,10 @@ async fn staff_work_a_request_through_the_api_from_intake_to_an_approved_reply()
     .await;
     assert_eq!(status, StatusCode::CREATED, "{draft}");
     let draft_id = draft["id"].as_i64().unwrap();
-    assert_eq!(draft["AIGC"]["Label"], "1", "drafts carry the AIGC metadata: {draft}");
+    assert_eq!(
+        draft["AIGC"]["Label"], "1",
+        "drafts carry the AIGC metadata: {draft}"
+    );
 
     let (status, current) = call(
         &test,

@@ -1,0 +1,374 @@
+//! The OpenAPI 3.1 document of the JSON API, served at `/api/v1/openapi.json`.
+//!
+//! Written by hand next to the routes it describes; a test checks that it documents every
+//! JSON route of the access policy and nothing else.
+
+use std::sync::LazyLock;
+
+use axum::Json;
+use axum::response::IntoResponse;
+use serde_json::{Value, json};
+
+/// The document, built once.
+static DOCUMENT: LazyLock<Value> = LazyLock::new(document);
+
+/// Serves the document at `GET /api/v1/openapi.json`.
+pub(crate) async fn openapi() -> impl IntoResponse {
+    Json(DOCUMENT.clone())
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    })
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": schema}}
+    })
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn param_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/parameters/{name}")})
+}
+
+fn query(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
+}
+
+fn string() -> Value {
+    json!({"type": "string"})
+}
+
+/// Builds an operation with the responses that every signed-in route shares.
+fn op(summary: &str, tag: &str, mut responses: Value, parameters: Vec<Value>) -> Value {
+    if let Some(map) = responses.as_object_mut() {
+        map.insert(
+            "400".into(),
+            error_response("A parameter or the body is invalid; the message names it."),
+        );
+        map.insert("401".into(), error_response("Not signed in."));
+        map.insert(
+            "403".into(),
+            error_response("The caller's role may not use this route."),
+        );
+    }
+    json!({
+        "summary": summary,
+        "tags": [tag],
+        "parameters": parameters,
+        "responses": responses,
+    })
+}
+
+fn with_body(mut operation: Value, schema: Value) -> Value {
+    operation["requestBody"] = json!({
+        "required": true,
+        "content": {"application/json": {"schema": schema}}
+    });
+    operation
+}
+
+fn public(mut operation: Value) -> Value {
+    operation["security"] = json!([]);
+    if let Some(responses) = operation["responses"].as_object_mut() {
+        responses.remove("401");
+        responses.remove("403");
+    }
+    operation
+}
+
+#[allow(clippy::too_many_lines)]
+fn document() -> Value {
+    let id = param_ref("RequestId");
+    let lang = param_ref("Lang");
+    let not_found = error_response("No such request, or one the caller may not see.");
+    let paths = json!({
+        "/api/v1/me": {
+            "get": op("The signed-in account", "accounts", json!({
+                "200": ok("The account, its role and department, and the CSRF token for forms.", schema_ref("Me"))
+            }), vec![])
+        },
+        "/api/v1/requests": {
+            "get": op("List requests with filters and paging", "requests", json!({
+                "200": ok("One page of requests, newest first unless sorted otherwise.", schema_ref("RequestList"))
+            }), vec![
+                query("status", "Request status.", json!({"type": "string", "enum": ["received", "triage", "assigned", "in_progress", "replied", "closed"]})),
+                query("category", "Category path; its subcategories match too.", string()),
+                query("department", "Department code.", string()),
+                query("channel", "Channel.", json!({"type": "string", "enum": ["hotline", "web", "open311", "import", "reception"]})),
+                query("from", "First submission date, YYYY-MM-DD, city time.", json!({"type": "string", "format": "date"})),
+                query("to", "Last submission date, YYYY-MM-DD, city time.", json!({"type": "string", "format": "date"})),
+                query("q", "Free text in the title or text.", string()),
+                query("sort", "Order of submission.", json!({"type": "string", "enum": ["newest", "oldest"]})),
+                query("page", "Page number from 1.", json!({"type": "integer", "minimum": 1})),
+                query("size", "Page size, 1 to 200.", json!({"type": "integer", "minimum": 1, "maximum": 200})),
+                lang.clone(),
+            ]),
+            "post": with_body(op("Take a request in", "requests", json!({
+                "201": ok("Stored, masked and routed.", schema_ref("Receipt")),
+                "200": ok("The caller's id repeated a stored request, which is returned.", schema_ref("Receipt"))
+            }), vec![]), schema_ref("Submission"))
+        },
+        "/api/v1/requests/{id}": {
+            "get": op("One request, with personal data masked", "requests", json!({
+                "200": ok("The request.", schema_ref("Request")),
+                "404": not_found.clone()
+            }), vec![id.clone()])
+        },
+        "/api/v1/requests/{id}/unmasked": {
+            "get": op("The request's text with personal data, for a stated purpose (audited)", "requests", json!({
+                "200": ok("The unmasked title and text.", json!({"type": "object"})),
+                "404": not_found.clone()
+            }), vec![id.clone(), json!({"name": "purpose", "in": "query", "required": true, "description": "Why the personal data is needed; recorded in the audit trail.", "schema": {"type": "string", "minLength": 1}})])
+        },
+        "/api/v1/requests/{id}/duplicates": {
+            "get": op("Earlier requests this one probably repeats, with the reasons", "requests", json!({
+                "200": ok("The links.", json!({"type": "object"})),
+                "404": not_found.clone()
+            }), vec![id.clone()])
+        },
+        "/api/v1/requests/{id}/similar-replies": {
+            "get": op("Official replies to similar past requests", "replies", json!({
+                "200": ok("The replies, best first.", json!({"type": "object"})),
+                "404": not_found.clone(),
+                "503": error_response("The knowledge index is not loaded.")
+            }), vec![id.clone()])
+        },
+        "/api/v1/requests/{id}/timeline": {
+            "get": op("Every event of a request, oldest first", "requests", json!({
+                "200": ok("The events.", json!({"type": "object", "properties": {"items": {"type": "array", "items": schema_ref("TimelineEvent")}}})),
+                "404": not_found.clone()
+            }), vec![id.clone()])
+        },
+        "/api/v1/requests/{id}/routing": {
+            "get": op("The router's latest decision and its evidence", "routing", json!({
+                "200": ok("Top categories with probabilities, weighed words and similar past requests.", json!({"type": "object"})),
+                "404": not_found.clone()
+            }), vec![id.clone()])
+        },
+        "/api/v1/requests/{id}/routing/confirm": {
+            "post": op("Confirm the request's category, making it final", "routing", json!({
+                "200": ok("The updated request.", schema_ref("Request")),
+                "404": not_found.clone(),
+                "409": error_response("The request has no category to confirm.")
+            }), vec![id.clone()])
+        },
+        "/api/v1/requests/{id}/routing/correct": {
+            "post": with_body(op("Correct the request's category, making the new one final", "routing", json!({
+                "200": ok("The updated request.", schema_ref("Request")),
+                "404": not_found.clone()
+            }), vec![id.clone()]), json!({
+                "type": "object", "required": ["category"],
+                "properties": {"category": {"type": "string", "description": "A category path of the taxonomy, such as 城乡建设/市政设施."}}
+            }))
+        },
+        "/api/v1/requests/{id}/reply": {
+            "get": op("The open reply draft and the published replies", "replies", json!({
+                "200": ok("The draft (or null) and the replies.", json!({"type": "object", "properties": {"draft": {}, "replies": {"type": "array"}}})),
+                "404": not_found.clone()
+            }), vec![id.clone()]),
+            "post": with_body(op("Save the edited draft, or approve and publish it", "replies", json!({
+                "200": ok("The saved draft or the published reply.", json!({"type": "object"})),
+                "404": not_found.clone(),
+                "409": error_response("The draft was already approved or replaced.")
+            }), vec![id.clone()]), json!({
+                "type": "object", "required": ["draft_id", "body", "action"],
+                "properties": {
+                    "draft_id": {"type": "integer"},
+                    "body": {"type": "string"},
+                    "action": {"type": "string", "enum": ["save", "approve"]}
+                },
+                "additionalProperties": false
+            }))
+        },
+        "/api/v1/requests/{id}/reply/draft": {
+            "post": op("Draft a reply, labelled as AI-generated", "replies", json!({
+                "201": ok("The new draft; it replaces any older open draft.", json!({"type": "object"})),
+                "404": not_found.clone()
+            }), vec![id.clone()])
+        },
+        "/api/v1/status/{token}": {
+            "get": public(op("Where a request stands, for whoever holds its token", "requests", json!({
+                "200": ok("The public status: no text, no personal data.", schema_ref("PublicStatus")),
+                "404": error_response("No request has this token.")
+            }), vec![json!({"name": "token", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}})]))
+        },
+        "/api/v1/triage/next": {
+            "get": op("The next request waiting in triage", "routing", json!({
+                "200": ok("Its id, or null when the queue is empty.", json!({"type": "object", "properties": {"id": {"type": ["integer", "null"]}}}))
+            }), vec![query("after", "The request just decided.", json!({"type": "integer"}))])
+        },
+        "/api/v1/dashboard": {
+            "get": op("The dashboard's figures", "dashboard", json!({
+                "200": ok("Volumes, routing accuracy, auto-assignment, backlog and overdue replies.", json!({"type": "object"}))
+            }), vec![])
+        },
+        "/api/v1/hotspots": {
+            "get": op("Hot spots ranked by heat", "hotspots", json!({
+                "200": ok("The ranked hot spots and how many requests were considered.", json!({"type": "object"}))
+            }), vec![
+                query("from", "First submission date, YYYY-MM-DD.", json!({"type": "string", "format": "date"})),
+                query("to", "Last submission date, YYYY-MM-DD.", json!({"type": "string", "format": "date"})),
+                query("top", "How many hot spots, 1 to 500.", json!({"type": "integer", "minimum": 1, "maximum": 500})),
+                lang.clone(),
+            ])
+        },
+        "/api/v1/knowledge/search": {
+            "get": public(op("Search the knowledge base; answers cite their sources", "knowledge", json!({
+                "200": ok("The passages with explained scores, and an answer.", json!({"type": "object"})),
+                "503": error_response("The knowledge index is not loaded.")
+            }), vec![
+                json!({"name": "q", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1}}),
+                query("kind", "Source kind.", json!({"type": "string", "enum": ["faq", "policy", "reply", "document"]})),
+                query("department", "Owner department code.", string()),
+                query("valid_only", "Only sources in force.", json!({"type": "boolean"})),
+                query("limit", "How many passages, 1 to 50.", json!({"type": "integer", "minimum": 1, "maximum": 50})),
+                lang.clone(),
+            ]))
+        },
+        "/api/v1/audit": {
+            "get": op("The audit trail, newest first", "audit", json!({
+                "200": ok("Audit records.", json!({"type": "object", "properties": {"items": {"type": "array", "items": schema_ref("AuditRecord")}}}))
+            }), vec![
+                query("before", "Records before this sequence number.", json!({"type": "integer"})),
+                query("limit", "How many records, 1 to 1000.", json!({"type": "integer", "minimum": 1, "maximum": 1000})),
+                lang.clone(),
+            ])
+        },
+        "/api/v1/audit/verify": {
+            "get": op("Check the audit trail's hash chain", "audit", json!({
+                "200": ok("Whether the chain is whole, and where it breaks.", json!({"type": "object"}))
+            }), vec![])
+        },
+        "/api/v1/openapi.json": {
+            "get": public(op("This document", "meta", json!({
+                "200": ok("The OpenAPI document.", json!({"type": "object"}))
+            }), vec![]))
+        }
+    });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "CityAI API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The JSON API of CityAI: everything the console does. Every error has the body {\"error\": {\"code\", \"message\"}}; the message names the bad value and the fix. Personal data is masked unless a route says otherwise. Sign in with an API key (Authorization: Bearer KEY) or the console's session cookie; state-changing calls with the cookie also need the X-CSRF-Token header."
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"apiKey": []}, {"session": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "An API key made with `cityai apikey create --user NAME`."},
+                "session": {"type": "apiKey", "in": "cookie", "name": "cityai_session"}
+            },
+            "parameters": {
+                "RequestId": {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}},
+                "Lang": {"name": "lang", "in": "query", "required": false, "description": "Language of messages.", "schema": {"type": "string", "enum": ["zh-CN", "en"]}}
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object", "required": ["error"],
+                    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+                        "code": {"type": "string"}, "message": {"type": "string"}
+                    }}}
+                },
+                "Me": {"type": "object", "properties": {
+                    "username": {"type": "string"}, "role": {"type": "string"},
+                    "department": {"type": ["string", "null"]}, "csrf_token": {"type": ["string", "null"]}
+                }},
+                "Request": {
+                    "type": "object",
+                    "required": ["id", "channel", "body", "received_at", "updated_at", "status"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "external_id": {"type": ["string", "null"]},
+                        "channel": {"type": "string"},
+                        "title": {"type": ["string", "null"]},
+                        "body": {"type": "string", "description": "The text with personal data masked."},
+                        "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+                        "received_at": {"type": "string", "format": "date-time"},
+                        "updated_at": {"type": "string", "format": "date-time"},
+                        "citizen_ref": {"type": ["string", "null"]},
+                        "place_text": {"type": ["string", "null"]},
+                        "latitude": {"type": ["number", "null"]},
+                        "longitude": {"type": ["number", "null"]},
+                        "status": {"type": "string"},
+                        "category": {"type": ["string", "null"]},
+                        "department": {"type": ["string", "null"]},
+                        "routing_confidence": {"type": ["number", "null"]},
+                        "model_version": {"type": ["string", "null"]},
+                        "support_votes": {"type": ["integer", "null"]},
+                        "objection_votes": {"type": ["integer", "null"]}
+                    }
+                },
+                "RequestList": {"type": "object", "required": ["items", "total", "page", "size"], "properties": {
+                    "items": {"type": "array", "items": schema_ref("Request")},
+                    "total": {"type": "integer"}, "page": {"type": "integer"}, "size": {"type": "integer"}
+                }},
+                "Submission": {
+                    "type": "object", "required": ["body"], "additionalProperties": false,
+                    "properties": {
+                        "title": {"type": "string", "maxLength": 200},
+                        "body": {"type": "string", "minLength": 1, "maxLength": 10000},
+                        "channel": {"type": "string", "enum": ["web", "hotline"], "description": "hotline only for operators."},
+                        "citizen_ref": {"type": "string", "description": "A pseudonymous reference to the caller; never a name."},
+                        "place": {"type": "string"},
+                        "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+                        "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+                        "external_id": {"type": "string", "description": "The caller's own id; sending it again returns the stored request."}
+                    }
+                },
+                "Receipt": {"type": "object", "required": ["id", "status", "existing"], "properties": {
+                    "id": {"type": "integer"},
+                    "token": {"type": ["string", "null"]},
+                    "status": {"type": "string"},
+                    "category": {"type": ["string", "null"]},
+                    "department_code": {"type": ["string", "null"]},
+                    "confidence": {"type": ["number", "null"]},
+                    "model_version": {"type": ["string", "null"]},
+                    "existing": {"type": "boolean"}
+                }},
+                "PublicStatus": {"type": "object", "required": ["id", "status", "updated_at"], "properties": {
+                    "id": {"type": "integer"},
+                    "status": {"type": "string"},
+                    "category": {"type": ["string", "null"]},
+                    "department_code": {"type": ["string", "null"]},
+                    "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+                    "updated_at": {"type": "string", "format": "date-time"}
+                }},
+                "TimelineEvent": {"type": "object", "required": ["at", "kind"], "properties": {
+                    "at": {"type": "string"}, "kind": {"type": "string"},
+                    "actor": {"type": ["string", "null"]}, "detail": {}
+                }},
+                "AuditRecord": {"type": "object", "properties": {
+                    "seq": {"type": "integer"}, "occurred_at": {"type": "string"}, "actor": {"type": "string"},
+                    "action": {"type": "string"}, "target": {"type": ["string", "null"]}, "detail": {"type": "string"},
+                    "prev_hash": {"type": "string"}, "hash": {"type": "string"}
+                }}
+            }
+        }
+    })
+}
+
+/// Returns the paths and methods the document describes, for checking it against the routes.
+pub fn documented_operations() -> Vec<(String, String)> {
+    let mut operations = Vec::new();
+    if let Some(paths) = DOCUMENT["paths"].as_object() {
+        for (path, item) in paths {
+            if let Some(methods) = item.as_object() {
+                for method in methods.keys() {
+                    operations.push((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+    }
+    operations
+}
