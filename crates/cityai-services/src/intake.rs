@@ -209,8 +209,8 @@ pub async fn submit(
     };
     let token = hex::encode(crate::auth::random_bytes::<16>());
     let intake = store
-        .insert_live_request(&request, &token, |id, title, body| {
-            router.and_then(|router| decide(router, id, title, body))
+        .insert_live_request(&request, &token, |title, body| {
+            router.and_then(|router| decide(router, 0, title, body))
         })
         .await?;
     let stored = store

@@ -74,6 +74,10 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Queues this process's busiest writers (live intake, duplicate links, search
+    /// indexing) in order, so that they wait on each other here instead of in SQLite's busy
+    /// handler, which polls with growing sleeps and makes waits long and uneven.
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -119,7 +123,11 @@ impl Store {
         sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             .execute(&pool)
             .await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            write_gate: std::sync::Arc::default(),
+        };
         migrate::run(&store.pool, version).await?;
         if version >= masking::MASKING_VERSION {
             store.mask_legacy_requests().await?;
@@ -147,6 +155,11 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
         };
         Ok(tx)
+    }
+
+    /// Waits for this process's turn to write; hold the guard until the transaction ends.
+    pub(crate) async fn write_turn(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.write_gate.clone().lock_owned().await
     }
 
     /// Recomputes the query planner's statistics of the requests table after a large write.

@@ -443,6 +443,7 @@ impl Store {
     ///
     /// [`StoreError::Database`] when a statement fails; nothing is stored then.
     pub async fn record_request_links(&self, links: &[RequestLink]) -> Result<usize> {
+        let _turn = self.write_turn().await;
         let mut tx = self.begin_write().await?;
         let now = to_storage(Utc::now());
         let mut added = 0;

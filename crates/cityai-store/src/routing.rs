@@ -145,10 +145,11 @@ impl Store {
     /// Stores one request from a live channel with its public token, routes it and returns
     /// where it went, all in one transaction.
     ///
-    /// `route` gets the request's id and its title and text as stored, with personal data
-    /// masked, and returns the router's decision or `None` (no model yet, or a request that
-    /// came with its category). When a request with the same dedup key exists, nothing is
-    /// written and that request is returned with `existing` set.
+    /// `route` gets the request's title and text with personal data masked, as they will be
+    /// stored, and returns the router's decision or `None` (no model yet). It runs before the
+    /// transaction, so the write lock is not held while the model computes; the decision's
+    /// request id is set once the request has one. When a request with the same dedup key
+    /// exists, nothing is written and that request is returned with `existing` set.
     ///
     /// # Errors
     ///
@@ -160,11 +161,17 @@ impl Store {
         route: F,
     ) -> Result<LiveIntake>
     where
-        F: FnOnce(i64, Option<&str>, &str) -> Option<RoutingDecision>,
+        F: FnOnce(Option<&str>, &str) -> Option<RoutingDecision>,
     {
         let now = Utc::now();
         let mut request = request.clone();
         request.submitted_at.get_or_insert(now);
+        let masked = crate::masking::mask_request(request.title.as_deref(), &request.body);
+        let decision = if request.category.is_none() {
+            route(masked.title.as_deref(), &masked.body)
+        } else {
+            None
+        };
         let source = request.channel.as_str();
         let rows = [ImportRow { row: 1, request }];
         let context = ChunkContext {
@@ -172,6 +179,7 @@ impl Store {
             batch_id: None,
             now,
         };
+        let _turn = self.write_turn().await;
         let mut tx = self.begin_write().await?;
         let mut cache = DepartmentCache::default();
         let mut stored = StoredKeys::default();
@@ -193,18 +201,10 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let row = sqlx::query("SELECT title, body, category_source FROM requests WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let title: Option<String> = row.try_get("title")?;
-        let body: String = row.try_get("body")?;
-        let category_source: Option<String> = row.try_get("category_source")?;
-        let decision = if category_source.is_none() {
-            route(id, title.as_deref(), &body)
-        } else {
-            None
-        };
+        let decision = decision.map(|decision| RoutingDecision {
+            request_id: id,
+            ..decision
+        });
         if let Some(decision) = &decision {
             apply_decision(&mut tx, &mut cache, decision, &to_storage(now)).await?;
         }

@@ -98,6 +98,7 @@ impl Store {
             return Ok(0);
         };
 
+        let _turn = self.write_turn().await;
         let mut tx = self.begin_write().await?;
         let moved = sqlx::query(
             "UPDATE request_search_state SET indexed_through = $1 \
