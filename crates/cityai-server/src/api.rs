@@ -99,7 +99,7 @@ pub(crate) struct CorrectBody {
 ///
 /// A request outside the caller's department answers 404 rather than 403, so its existence
 /// is not revealed.
-async fn visible_request(
+pub(crate) async fn visible_request(
     state: &AppState,
     principal: &Principal,
     id: i64,

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod hotspots;
 pub mod knowledge;
 pub mod replies;
+pub mod reply_quality;
 pub mod routing;
 
 /// A failure of a service step.
