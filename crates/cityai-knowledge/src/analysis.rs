@@ -266,6 +266,15 @@ mod tests {
     }
 
     #[test]
+    fn segment_words_folds_and_cuts_without_overlap() {
+        let words = segment_words("路燈壞了，請儘快修復！");
+        assert!(words.contains(&"路灯".to_owned()), "{words:?}");
+        assert!(words.iter().all(|w| !w.contains('，')), "{words:?}");
+        // The precise cut covers each character once, so the words rebuild the text.
+        assert_eq!(words.concat(), "路灯坏了请尽快修复");
+    }
+
+    #[test]
     fn words_drop_punctuation() {
         let jieba = jieba();
         let words = words_of_folded(&jieba, &fold_text("如何申請低收入戶？請洽社會局。"));

@@ -77,7 +77,10 @@ pub(crate) fn section(lang: Lang, report: &QualityReport, what_key: &str) -> Mar
             p {
                 span class={"badge quality " (report.verdict.as_str())} { (t(lang, verdict_key)) }
                 " " (tf(lang, "reply_quality.overall", &[("overall", &format!("{:.2}", report.overall))]))
-                " · " (report.verdict_reason.render(lang))
+                // A good verdict's reason only repeats the overall score.
+                @if report.verdict == Verdict::Poor {
+                    " · " (report.verdict_reason.render(lang))
+                }
             }
             table {
                 thead {
