@@ -70,6 +70,22 @@ pub(crate) fn words_of_folded(jieba: &Jieba, folded: &str) -> Vec<Term> {
         .collect()
 }
 
+/// Folds `text` and splits it into the words of jieba's default (precise) cut, in order,
+/// dropping punctuation and spaces. Each character belongs to at most one word.
+///
+/// For callers outside the index that compare texts by their words, such as the reply
+/// quality check.
+pub fn segment_words(text: &str) -> Vec<String> {
+    let folded = fold_text(text);
+    jieba()
+        .cut(&folded, true)
+        .into_iter()
+        .map(|token| token.word.trim())
+        .filter(|word| word.chars().any(is_term_char))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Weights each search-mode word of folded query text by how many words jieba's search mode
 /// emits for the compound it belongs to, and returns the words in query order without
 /// repeats.
@@ -247,6 +263,15 @@ mod tests {
 
     fn texts(terms: &[Term]) -> Vec<&str> {
         terms.iter().map(|term| term.text.as_str()).collect()
+    }
+
+    #[test]
+    fn segment_words_folds_and_cuts_without_overlap() {
+        let words = segment_words("路燈壞了，請儘快修復！");
+        assert!(words.contains(&"路灯".to_owned()), "{words:?}");
+        assert!(words.iter().all(|w| !w.contains('，')), "{words:?}");
+        // The precise cut covers each character once, so the words rebuild the text.
+        assert_eq!(words.concat(), "路灯坏了请尽快修复");
     }
 
     #[test]

@@ -51,6 +51,7 @@ mod source;
 
 use std::path::PathBuf;
 
+pub use analysis::segment_words;
 pub use answer::{
     AnswerOutcome, AnswerParams, AnswerSentence, ExtractiveAnswer, QUESTION_WORDS, build_answer,
 };

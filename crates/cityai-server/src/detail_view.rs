@@ -1,5 +1,6 @@
 //! One request: its text, routing, timeline, duplicates, relevant knowledge, similar past
-//! replies, and the reply a handler drafts, edits and approves.
+//! replies, the reply a handler drafts, edits and approves, and the quality check of that
+//! reply.
 
 use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
@@ -12,12 +13,12 @@ use cityai_store::{DraftStatus, ReplyDraft, ReplyRecord, TimelineEvent};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::AppState;
 use crate::auth::Principal;
 use crate::views::{
     PageLang, RoutingDetails, actor_name, ai_label, csrf_field, error_content, generator_label,
     internal, local_stored_time, percent, routing_evidence, time_element, visible_request,
 };
+use crate::{AppState, reply_quality_view};
 
 /// Roles that draft, edit and approve replies. Handlers only for their own department.
 pub(crate) const REPLY_ROLES: &[Role] = &[Role::Handler, Role::Reviewer];
@@ -154,6 +155,7 @@ pub(crate) async fn page_view(
         request.status,
         cityai_core::RequestStatus::Replied | cityai_core::RequestStatus::Closed
     );
+    let quality = reply_quality_view::page_report(&request, draft.as_ref(), &replies, &state);
     let title = request.display_title(60);
     let content = html! {
         nav.crumbs aria-label=(t(lang, "detail.crumbs")) {
@@ -213,6 +215,9 @@ pub(crate) async fn page_view(
             h2 #reply-heading { (t(lang, "detail.reply")) }
             (replies_list(lang, &replies, &state))
             (draft_section(lang, &principal, id, draft.as_ref(), may_reply && !replied))
+            @if let Some((report, what)) = &quality {
+                (reply_quality_view::section(lang, report, what))
+            }
         }
         section aria-labelledby="duplicates-heading" {
             h2 #duplicates-heading { (t(lang, "detail.duplicates")) }

@@ -21,6 +21,7 @@ mod login;
 pub mod metrics;
 pub mod openapi;
 pub mod policy;
+mod reply_quality_view;
 mod triage_view;
 mod views;
 mod workflow_api;
@@ -122,6 +123,10 @@ pub fn router(state: AppState) -> Router {
         .route("/hotspots", get(hotspots_view::page_view))
         .route("/api/v1/hotspots", get(hotspots_view::list))
         .route("/api/v1/me", get(api::me))
+        .route(
+            "/api/v1/replies/quality",
+            axum::routing::post(reply_quality_view::check_api),
+        )
         .route("/api/v1/knowledge/search", get(api::knowledge_search))
         .route("/api/v1/audit", get(audit_view::list))
         .route("/api/v1/audit/verify", get(audit_view::verify))

@@ -172,6 +172,11 @@ pub const ROUTES: &[RoutePolicy] = &[
         "/api/v1/requests/{id}/routing/correct",
         Access::Roles(ROUTING_STAFF),
     ),
+    row(
+        Verb::Post,
+        "/api/v1/replies/quality",
+        Access::Roles(REPLY_STAFF),
+    ),
     row(Verb::Get, "/api/v1/audit", Access::Roles(AUDIT_READ)),
     row(Verb::Get, "/api/v1/audit/verify", Access::Roles(AUDIT_READ)),
     row(Verb::Any, "/api/{*rest}", Access::Public),

@@ -202,6 +202,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/requests/{id}/unmasked?purpose=check", "oh"),
     ("POST", "/api/v1/requests/{id}/routing/confirm", "ohr"),
     ("POST", "/api/v1/requests/{id}/routing/correct", "ohr"),
+    ("POST", "/api/v1/replies/quality", "hr"),
     ("GET", "/api/v1/audit", "au"),
     ("GET", "/api/v1/audit/verify", "au"),
     ("GET", "/api/{*rest}", "public"),
@@ -244,6 +245,8 @@ async fn role_matrix_route_by_route() {
         let uri = pattern.replace("{id}", "1").replace("{*rest}", "nope");
         let body = if pattern.ends_with("correct") {
             r#"{"category":"城乡建设"}"#
+        } else if pattern.ends_with("quality") {
+            r#"{"request_id":1,"reply":"您好，路灯已于12月3日修复。感谢您的支持！"}"#
         } else {
             "{}"
         };

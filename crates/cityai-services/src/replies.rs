@@ -175,7 +175,7 @@ pub fn points_raised(body: &str) -> Vec<String> {
     points
 }
 
-fn split_sentences(text: &str) -> Vec<String> {
+pub(crate) fn split_sentences(text: &str) -> Vec<String> {
     let mut sentences = Vec::new();
     let mut current = String::new();
     for c in text.chars() {

@@ -439,6 +439,36 @@ pub enum EvalCommand {
     Routing(EvalRoutingArgs),
     /// Evaluate knowledge search on questions with known answers: recall@k and MRR.
     Knowledge(EvalKnowledgeArgs),
+    /// Check the quality of official replies in a file: the score distribution of each
+    /// dimension and, with --gold, the agreement with labels people gave.
+    Replies(EvalRepliesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalRepliesArgs {
+    /// A CSV or XLSX file of requests with their replies. The teddy2020 columns 留言编号,
+    /// 留言主题, 留言详情, 留言时间, 答复意见 and 答复时间 are recognised, as are their English
+    /// names (id, title, body, submitted_at, reply, replied_at).
+    #[arg(long)]
+    pub data: PathBuf,
+
+    /// Match a column to a field, such as --map 办理结果=reply or --map 办结时间=replied_at.
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub mappings: Vec<String>,
+
+    /// A CSV of labels people gave: an id column (留言编号 or id) matching the data's ids, a
+    /// label column of good or poor, and an optional stratum column.
+    #[arg(long)]
+    pub gold: Option<PathBuf>,
+
+    /// Also write one CSV line per checked reply to this file: its id, verdict, overall and
+    /// dimension scores, and the verdict's reason.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

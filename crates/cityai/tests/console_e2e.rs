@@ -331,6 +331,11 @@ fn step_reply(driver: &Driver, dir: &Path, base: &str) {
         draft.contains("【请填写"),
         "the draft leaves the facts to the handler: {draft}"
     );
+    // The quality check of the draft points at the fill-in fields.
+    let quality = browser.text(&browser.find("section.reply-quality"));
+    assert!(quality.contains("答复质量检查"), "{quality}");
+    assert!(quality.contains("检查对象：当前草稿"), "{quality}");
+    assert!(quality.contains("答复中还有待填写的内容。"), "{quality}");
 
     // Approving with the fill-in fields left is refused, and the text is kept.
     browser.navigate_by("the refusal", |b| {
@@ -367,6 +372,9 @@ fn step_reply(driver: &Driver, dir: &Path, base: &str) {
     assert_eq!(status, "已答复");
     let timeline = browser.text(&browser.find("ol.timeline"));
     assert!(timeline.contains("审核发布答复"), "{timeline}");
+    let quality = browser.text(&browser.find("section.reply-quality"));
+    assert!(quality.contains("检查对象：已发布的答复。"), "{quality}");
+    assert!(!quality.contains("待填写"), "{quality}");
     browser.assert_no_console_errors("approve a drafted reply");
 }
 

@@ -6,6 +6,7 @@ mod hotspots;
 mod import;
 mod knowledge;
 mod pii;
+mod reply_quality;
 mod routing;
 mod serve;
 
@@ -35,6 +36,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Train(TrainCommand::Routing(args)) => routing::train(&cli.global, &args).await,
         Command::Route(args) => routing::route(&cli.global, &args).await,
         Command::Eval(EvalCommand::Routing(args)) => routing::eval(&cli.global, &args).await,
+        Command::Eval(EvalCommand::Replies(args)) => reply_quality::eval(&cli.global, &args).await,
         Command::User(command) => accounts::user(&cli.global, command).await,
         Command::Apikey(command) => accounts::api_key(&cli.global, command).await,
         Command::Audit(command) => accounts::audit(&cli.global, command).await,
