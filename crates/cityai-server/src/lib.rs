@@ -19,6 +19,7 @@ mod lang;
 mod layout;
 mod login;
 pub mod policy;
+mod reception;
 mod triage_view;
 mod views;
 
@@ -41,6 +42,7 @@ use tracing::Level;
 pub use auth::{Credential, LoginLimiter, Principal};
 pub use dashboard_view::DashboardCache;
 pub use error::ServerError;
+pub use reception::MessageLimiter;
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -66,6 +68,8 @@ pub struct AppState {
     pub dashboard: Arc<DashboardCache>,
     /// The router that routes requests taken in live.
     pub router: Arc<cityai_services::intake::LiveRouter>,
+    /// Messages to the reception assistant per client address.
+    pub reception_limiter: Arc<MessageLimiter>,
 }
 
 impl AppState {
@@ -82,6 +86,7 @@ impl AppState {
             hotspots: Arc::default(),
             dashboard: Arc::default(),
             router: Arc::default(),
+            reception_limiter: Arc::default(),
         }
     }
 }
@@ -141,6 +146,15 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/requests/{id}/routing/correct",
             axum::routing::post(api::correct_routing),
         )
+        .route(
+            "/reception",
+            get(reception::page_view).post(reception::page_post),
+        )
+        .route(
+            "/api/v1/reception",
+            axum::routing::post(reception::chat_api),
+        )
+        .route("/api/v1/reception/handoffs", get(reception::handoffs))
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
