@@ -3,8 +3,8 @@
 //!
 //! Every turn's text and the readable copy of the dialogue state pass through the same
 //! masking as request text before they are stored. The citizen's own words stay only in
-//! `restricted_state`, which the assistant needs until it hands the request to intake; the
-//! store clears it once the conversation no longer needs it. This module does not
+//! `restricted_state`, because the assistant needs them until it hands the request to
+//! intake. The store clears that column once the conversation no longer needs it. This module does not
 //! understand messages or decide replies.
 
 use chrono::Utc;

@@ -1,9 +1,9 @@
 //! Reading a citizen's message without an LLM: keyword cues for the intent, the place and
 //! time extractors of `cityai_hotspot`, and the phone detection of `cityai_text::pii`.
 //!
-//! The cues cover Simplified Chinese and English. They are deliberately plain lists, so
-//! that a city can read and extend them; the dialogue state breaks ties (a bare "是的" only
-//! confirms while a summary is shown, and an unmarked message answers the question asked).
+//! The cues cover Simplified Chinese and English. They are plain lists, so that a city can
+//! read and extend them. The dialogue state breaks ties: a bare "是的" only confirms while a
+//! summary is shown, and an unmarked message fills the slot the assistant requested.
 
 use std::sync::LazyLock;
 
@@ -526,7 +526,7 @@ pub fn is_nonsense(text: &str) -> bool {
         .any(is_plausible_word)
 }
 
-/// A Latin word is plausible when it has a vowel and no run of five consonants.
+/// Checks that a Latin word has a vowel and no run of five consonants.
 fn is_plausible_word(word: &str) -> bool {
     let lower = word.to_ascii_lowercase();
     let vowel = |c: char| "aeiouy".contains(c);
