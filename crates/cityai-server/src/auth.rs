@@ -42,6 +42,9 @@ pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 /// The form field through which forms send the CSRF token.
 pub(crate) const CSRF_FIELD: &str = "csrf_token";
 
+/// Public forms that must send the `cityai_csrf` cookie's value (double submit).
+const DOUBLE_SUBMIT_FORMS: &[&str] = &["/login", "/reception"];
+
 /// How long a session lasts after signing in.
 pub(crate) const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
 
@@ -238,9 +241,14 @@ pub(crate) async fn authorize(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let is_login = pattern == "/login";
-    if changes_state && (access != Access::Public || is_login) {
-        let principal = if is_login { None } else { principal.as_ref() };
+    // Public forms (sign-in, the reception chat) use the double-submit cookie, whoever sends them.
+    let is_public_form = DOUBLE_SUBMIT_FORMS.contains(&pattern.as_str());
+    if changes_state && (access != Access::Public || is_public_form) {
+        let principal = if is_public_form {
+            None
+        } else {
+            principal.as_ref()
+        };
         request = match check_csrf(&state, request, principal).await {
             Ok(request) => request,
             Err(response) => return response,
@@ -256,7 +264,7 @@ pub(crate) async fn authorize(
 /// restored.
 ///
 /// A session's requests must send the session's token in the `x-csrf-token` header or the
-/// `csrf_token` form field. The login form, which has no session yet, must send the value
+/// `csrf_token` form field. Public forms (sign-in and the reception chat) must send the value
 /// of the `cityai_csrf` cookie (double submit). API keys need no token.
 async fn check_csrf(
     state: &AppState,

@@ -88,13 +88,14 @@ pub(crate) async fn page_view(
     };
 
     let store = &state.store;
-    let (timeline, links, replies, draft, details, departments) = tokio::join!(
+    let (timeline, links, replies, draft, details, departments, conversation) = tokio::join!(
         store.request_timeline(id),
         store.request_links(id),
         store.request_replies(id),
         store.current_reply_draft(id),
         store.latest_routing_details(id),
         store.departments(),
+        reception_turns(store, id),
     );
     let log_err = |what: &str, err: &dyn std::error::Error| {
         tracing::error!(error = %err, request_id = id, "{what} failed");
@@ -193,6 +194,9 @@ pub(crate) async fn page_view(
                     }
                 }
             }
+        }
+        @if let Some(turns) = &conversation {
+            (crate::reception::conversation_section(lang, turns))
         }
         @if let Some(details) = &details {
             section aria-labelledby="routing-heading" {
@@ -573,4 +577,21 @@ pub(crate) async fn save_reply(
         &principal,
         content,
     )
+}
+
+/// Returns the masked turns of the reception conversation that created request `id`.
+async fn reception_turns(
+    store: &cityai_store::Store,
+    id: i64,
+) -> Option<Vec<cityai_store::ReceptionTurn>> {
+    let conversation = store
+        .reception_conversation_of_request(id)
+        .await
+        .map_err(|err| tracing::error!(error = %err, request_id = id, "reading the reception conversation failed"))
+        .ok()??;
+    store
+        .reception_turns(&conversation.id)
+        .await
+        .map_err(|err| tracing::error!(error = %err, request_id = id, "reading the reception turns failed"))
+        .ok()
 }

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod policy;
 mod reply_quality_view;
+mod reception;
 mod triage_view;
 mod views;
 mod workflow_api;
@@ -45,6 +46,7 @@ use tracing::Level;
 pub use auth::{Credential, LoginLimiter, Principal};
 pub use dashboard_view::DashboardCache;
 pub use error::ServerError;
+pub use reception::MessageLimiter;
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -72,6 +74,8 @@ pub struct AppState {
     pub router: Arc<cityai_services::intake::LiveRouter>,
     /// The counters behind `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// Messages to the reception assistant per client address.
+    pub reception_limiter: Arc<MessageLimiter>,
 }
 
 impl AppState {
@@ -89,6 +93,7 @@ impl AppState {
             dashboard: Arc::default(),
             router: Arc::default(),
             metrics: Arc::default(),
+            reception_limiter: Arc::default(),
         }
     }
 }
@@ -169,6 +174,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::openapi))
         .route("/api/v1/triage/next", get(workflow_api::next_in_triage))
         .route("/api/v1/dashboard", get(workflow_api::dashboard))
+        .route(
+            "/reception",
+            get(reception::page_view).post(reception::page_post),
+        )
+        .route(
+            "/api/v1/reception",
+            axum::routing::post(reception::chat_api),
+        )
+        .route("/api/v1/reception/handoffs", get(reception::handoffs))
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -65,6 +65,9 @@ const UNMASK: &[Role] = &[Role::Operator, Role::Handler];
 /// Who takes requests in through the JSON API: citizens their own, operators for callers.
 const INTAKE: &[Role] = &[Role::Citizen, Role::Operator];
 
+/// Staff who take over conversations the reception assistant handed off.
+const HANDOFF_READ: &[Role] = &[Role::Operator, Role::Admin];
+
 const AUDIT_READ: &[Role] = &[Role::Auditor, Role::Admin];
 
 /// Staff who draft, edit and approve replies. Handlers only for their own department.
@@ -142,6 +145,14 @@ pub const ROUTES: &[RoutePolicy] = &[
     row(Verb::Get, "/api/v1/dashboard", Access::Roles(STAFF_READ)),
     row(Verb::Get, "/api/v1/openapi.json", Access::Public),
     row(Verb::Get, "/api/v1/status/{token}", Access::Public),
+    row(Verb::Get, "/reception", Access::Public),
+    row(Verb::Post, "/reception", Access::Public),
+    row(Verb::Post, "/api/v1/reception", Access::Public),
+    row(
+        Verb::Get,
+        "/api/v1/reception/handoffs",
+        Access::Roles(HANDOFF_READ),
+    ),
     row(
         Verb::Get,
         "/api/v1/requests/{id}",

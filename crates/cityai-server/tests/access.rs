@@ -196,6 +196,10 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/dashboard", "ohrau"),
     ("GET", "/api/v1/openapi.json", "public"),
     ("GET", "/api/v1/status/{token}", "public"),
+    ("GET", "/reception", "public"),
+    ("POST", "/reception", "public"),
+    ("POST", "/api/v1/reception", "public"),
+    ("GET", "/api/v1/reception/handoffs", "oa"),
     ("GET", "/api/v1/requests/{id}", "ohrau"),
     ("GET", "/api/v1/requests/{id}/duplicates", "ohrau"),
     ("GET", "/api/v1/requests/{id}/similar-replies", "ohrau"),
@@ -251,8 +255,11 @@ async fn role_matrix_route_by_route() {
             "{}"
         };
         for role in std::iter::once(None).chain(Role::ALL.map(Some)) {
-            if *pattern == "/logout" || *pattern == "/login" && *method == "POST" {
-                // Signing in and out change sessions; they have their own tests below.
+            if *pattern == "/logout"
+                || *method == "POST" && ["/login", "/reception"].contains(pattern)
+            {
+                // Signing in and out change sessions; they have their own tests below. The
+                // reception form needs the double-submit cookie, tested in reception.rs.
                 continue;
             }
             let allowed = match (*admitted, role) {

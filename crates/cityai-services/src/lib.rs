@@ -8,6 +8,7 @@ pub mod auth;
 pub mod hotspots;
 pub mod intake;
 pub mod knowledge;
+pub mod reception;
 pub mod replies;
 pub mod reply_quality;
 pub mod routing;

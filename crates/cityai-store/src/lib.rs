@@ -13,6 +13,7 @@ mod import;
 mod knowledge;
 mod masking;
 mod migrate;
+mod reception;
 mod replies;
 mod requests;
 mod routing;
@@ -34,6 +35,7 @@ pub use import::{ImportFile, ImportResult, RowConflict};
 pub use knowledge::{KnowledgeImportResult, NewChunk, NewKnowledgeSource, StoredChunk};
 pub use masking::UnmaskedText;
 pub use migrate::{LATEST_VERSION, MIGRATIONS};
+pub use reception::{ReceptionConversation, ReceptionExchange, ReceptionTurn};
 pub use replies::{
     DashboardFigures, DraftStatus, NewReplyDraft, ReplyDraft, ReplyRecord, TimelineEvent, ai_share,
 };

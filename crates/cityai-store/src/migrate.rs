@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "public_tokens",
         sql: include_str!("../migrations/sqlite/0011_public_tokens.sql"),
     },
+    Migration {
+        version: 12,
+        name: "reception",
+        sql: include_str!("../migrations/sqlite/0012_reception.sql"),
+    },
 ];
 
 /// The schema version this build writes.
