@@ -254,6 +254,13 @@ fn document() -> Value {
             }), vec![]))
         }
     });
+    let mut paths = paths;
+    if let (Some(all), Value::Object(more)) = (
+        paths.as_object_mut(),
+        reception_and_quality_paths(&not_found),
+    ) {
+        all.extend(more);
+    }
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -354,6 +361,61 @@ fn document() -> Value {
                     "prev_hash": {"type": "string"}, "hash": {"type": "string"}
                 }}
             }
+        }
+    })
+}
+
+/// Builds the paths of the reception assistant and the reply quality check.
+fn reception_and_quality_paths(not_found: &Value) -> Value {
+    json!({
+        "/api/v1/reception": {
+            "post": public(with_body(op("Send a message to the reception assistant", "reception", json!({
+                "200": ok("The assistant's reply (AI-generated), the dialogue state, and the request it created, if any.", json!({
+                    "type": "object",
+                    "required": ["conversation", "reply", "intent", "state", "missing", "handoff", "ai_generated"],
+                    "properties": {
+                        "conversation": {"type": "string"},
+                        "reply": {"type": "string"},
+                        "intent": {"type": "string"},
+                        "state": {"type": "string", "enum": ["idle", "collecting", "confirming", "submitted"]},
+                        "missing": {"type": "array", "items": {"type": "string"}},
+                        "summary": {"type": "object"},
+                        "request": {"type": "object", "properties": {"id": {"type": "integer"}, "token": {"type": ["string", "null"]}}},
+                        "citations": {"type": "array"},
+                        "handoff": {"type": "boolean"},
+                        "ai_generated": {"type": "boolean"},
+                        "AIGC": {"type": "object"}
+                    }
+                })),
+                "404": error_response("No conversation has this id."),
+                "429": error_response("Too many messages from this address; wait a minute.")
+            }), vec![]), json!({
+                "type": "object", "required": ["message"],
+                "properties": {
+                    "conversation": {"type": "string", "description": "The id from the previous reply; absent to start a conversation."},
+                    "message": {"type": "string", "minLength": 1, "maxLength": 2000},
+                    "lang": {"type": "string", "enum": ["zh-CN", "en"]}
+                }
+            })))
+        },
+        "/api/v1/reception/handoffs": {
+            "get": op("Conversations the reception assistant handed to a person", "reception", json!({
+                "200": ok("The handed-off conversations, newest first, with personal data masked.", json!({"type": "object"}))
+            }), vec![])
+        },
+        "/api/v1/replies/quality": {
+            "post": with_body(op("Check a reply's quality before it goes out", "replies", json!({
+                "200": ok("A score per dimension (relevance, completeness, basis, timeliness, readability) with reasons, the overall score and the verdict.", json!({"type": "object"})),
+                "404": not_found.clone()
+            }), vec![]), json!({
+                "type": "object", "required": ["request_id", "reply"],
+                "properties": {
+                    "request_id": {"type": "integer"},
+                    "reply": {"type": "string", "minLength": 1, "maxLength": 50000},
+                    "replied_at": {"type": "string", "format": "date-time", "description": "When the reply went out; now when absent."},
+                    "lang": {"type": "string", "enum": ["zh-CN", "en"]}
+                }
+            }))
         }
     })
 }
