@@ -18,6 +18,7 @@ mod knowledge_view;
 mod lang;
 mod layout;
 mod login;
+mod open311;
 pub mod policy;
 mod triage_view;
 mod views;
@@ -41,6 +42,7 @@ use tracing::Level;
 pub use auth::{Credential, LoginLimiter, Principal};
 pub use dashboard_view::DashboardCache;
 pub use error::ServerError;
+pub use open311::DEFAULT_JURISDICTION as OPEN311_DEFAULT_JURISDICTION;
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -66,6 +68,8 @@ pub struct AppState {
     pub dashboard: Arc<DashboardCache>,
     /// The router that routes requests taken in live.
     pub router: Arc<cityai_services::intake::LiveRouter>,
+    /// The `jurisdiction_id` the Open311 API answers to; other ids get 404.
+    pub open311_jurisdiction: String,
 }
 
 impl AppState {
@@ -82,6 +86,7 @@ impl AppState {
             hotspots: Arc::default(),
             dashboard: Arc::default(),
             router: Arc::default(),
+            open311_jurisdiction: OPEN311_DEFAULT_JURISDICTION.to_owned(),
         }
     }
 }
@@ -141,6 +146,13 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/requests/{id}/routing/correct",
             axum::routing::post(api::correct_routing),
         )
+        .route(
+            "/open311/v2/{file}",
+            get(open311::get_top).post(open311::post_top),
+        )
+        .route("/open311/v2/services/{file}", get(open311::get_service))
+        .route("/open311/v2/requests/{file}", get(open311::get_request))
+        .route("/open311/v2/tokens/{file}", get(open311::get_token))
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
