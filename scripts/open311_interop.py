@@ -59,7 +59,7 @@ def main(base_url, api_key, jurisdiction):
     check(xml_definition["service_code"] == code, f"XML definition: {xml_definition}")
     checks += 2
 
-    # Posting needs the key: without it the server answers 403 in the standard error form.
+    # Posting needs the key: without it the server returns 403 in the standard error form.
     form = {
         "jurisdiction_id": jurisdiction,
         "service_code": code,

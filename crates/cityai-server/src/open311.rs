@@ -76,24 +76,32 @@ struct Call {
 
 impl Call {
     /// Reads the format from `file` and checks the query and `jurisdiction_id`. Returns the
-    /// call and the file's stem.
+    /// call and the file's stem, or the error and the format to report it in.
     fn begin<'a>(
         state: &AppState,
         file: &'a str,
         query: Option<&str>,
         headers: &HeaderMap,
-    ) -> Result<(Call, &'a str), Response> {
+    ) -> Result<(Call, &'a str), (Open311Error, Format)> {
         let (lang, _) = negotiate(None, headers, state.default_lang);
         // XML is the format every Open311 client reads, so errors before a format is known
         // use it.
         let (stem, format) = Format::split(file).map_err(|extension| {
-            Open311Error::bad_request(tf(lang, "open311.invalid_format", &[("value", &extension)]))
-                .respond(Format::Xml)
+            let error = Open311Error::bad_request(tf(
+                lang,
+                "open311.invalid_format",
+                &[("value", &extension)],
+            ));
+            (error, Format::Xml)
         })?;
         let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query.unwrap_or(""))
             .map_err(|err| {
-                Open311Error::bad_request(tf(lang, "open311.invalid_query", &[("error", &err)]))
-                    .respond(format)
+                let error = Open311Error::bad_request(tf(
+                    lang,
+                    "open311.invalid_query",
+                    &[("error", &err)],
+                ));
+                (error, format)
             })?;
         let call = Call {
             format,
@@ -101,7 +109,7 @@ impl Call {
             params: Params(pairs),
         };
         call.check_jurisdiction(state)
-            .map_err(|err| err.respond(format))?;
+            .map_err(|err| (err, format))?;
         Ok((call, stem))
     }
 
@@ -152,7 +160,7 @@ pub(crate) async fn get_top(
 ) -> Response {
     let (call, stem) = match Call::begin(&state, &file, query.as_deref(), &headers) {
         Ok(begun) => begun,
-        Err(response) => return response,
+        Err((error, format)) => return error.respond(format),
     };
     match stem {
         "discovery" => call.respond(Ok(discovery(&headers, call.lang))),
@@ -171,7 +179,7 @@ pub(crate) async fn get_service(
 ) -> Response {
     let (call, code) = match Call::begin(&state, &file, query.as_deref(), &headers) {
         Ok(begun) => begun,
-        Err(response) => return response,
+        Err((error, format)) => return error.respond(format),
     };
     let result = async {
         let catalog = load_catalog(&state, call.lang).await?;
@@ -201,7 +209,7 @@ pub(crate) async fn get_request(
 ) -> Response {
     let (call, id) = match Call::begin(&state, &file, query.as_deref(), &headers) {
         Ok(begun) => begun,
-        Err(response) => return response,
+        Err((error, format)) => return error.respond(format),
     };
     let result = async {
         let not_found =
@@ -234,7 +242,7 @@ pub(crate) async fn get_token(
 ) -> Response {
     let (call, token) = match Call::begin(&state, &file, query.as_deref(), &headers) {
         Ok(begun) => begun,
-        Err(response) => return response,
+        Err((error, format)) => return error.respond(format),
     };
     let result = async {
         let not_found = || {
@@ -274,7 +282,7 @@ pub(crate) async fn post_top(
 ) -> Response {
     let (mut call, stem) = match Call::begin(&state, &file, query.as_deref(), &headers) {
         Ok(begun) => begun,
-        Err(response) => return response,
+        Err((error, format)) => return error.respond(format),
     };
     if stem != "requests" {
         return call.unknown_endpoint(stem);

@@ -1,7 +1,7 @@
 //! Open311 services from the category taxonomy.
 //!
 //! Every first- and second-level category is one service, so a client can report at the
-//! level it knows. `group` is the first-level name. A service whose category has children
+//! level its user can tell. `group` is the first-level name. A service whose category has children
 //! has metadata: its definition offers the children as an optional `subcategory` list.
 //!
 //! A service code is the first 12 lowercase hexadecimal digits (48 bits) of the SHA-256 of

@@ -99,7 +99,7 @@ impl Body {
             Format::Json => {
                 let value = match &self {
                     Body::List { records, .. } => {
-                        Value::Array(records.iter().map(|r| record_json(r)).collect())
+                        Value::Array(records.iter().map(record_json).collect())
                     }
                     Body::One { record, .. } => record_json(record),
                 };
@@ -162,9 +162,7 @@ fn field_json(field: &Field) -> Value {
             .map_or(Value::Null, Value::Number),
         Field::Integer(number) => Value::Number((*number).into()),
         Field::Bool(value) => Value::Bool(*value),
-        Field::Records { records, .. } => {
-            Value::Array(records.iter().map(|r| record_json(r)).collect())
-        }
+        Field::Records { records, .. } => Value::Array(records.iter().map(record_json).collect()),
         Field::Texts { texts, .. } => {
             Value::Array(texts.iter().cloned().map(Value::String).collect())
         }

@@ -13,13 +13,13 @@ use super::Params;
 use super::catalog::{Catalog, SUBCATEGORY_ATTRIBUTE, UNROUTED_CODE, code_of, service_path};
 use super::format::{Field, Open311Error, Record};
 
-/// The longest date range one `GET requests` call may cover, and the default range.
+/// The maximum date range of one `GET requests` call in days, and the default range.
 pub(crate) const MAX_RANGE_DAYS: i64 = 90;
 
-/// The most requests one call returns, and the default `page_size`.
+/// The maximum number of requests one call returns, and the default `page_size`.
 pub(crate) const MAX_ROWS: u32 = 1000;
 
-/// The longest description the standard's schema allows, in characters.
+/// The maximum description length the standard's schema allows, in characters.
 const MAX_DESCRIPTION_CHARS: usize = 4000;
 
 /// Returns whether a request counts as closed in Open311: replied or closed.
@@ -91,7 +91,7 @@ pub(crate) fn request_record(
     ]
 }
 
-/// What `GET requests` asks for.
+/// The selection of a `GET requests` call.
 #[derive(Debug, Clone)]
 pub(crate) enum ListQuery {
     /// The requests with these ids, in this order; the standard lets ids override every
@@ -392,9 +392,9 @@ fn parse_coordinate(params: &Params, name: &str, lang: Lang) -> Result<Option<f6
 /// or `None` when neither was sent.
 ///
 /// The reference is `open311:` and 32 hexadecimal digits of the SHA-256 of the client's API
-/// key and the normalised contact, so the same person posting through the same client gets
-/// the same reference, and the stored reference cannot be turned back into the contact
-/// without the key, which the server does not store.
+/// key and the normalised contact. The same person posting through the same client gets the
+/// same reference. Without the key, which the server stores only as a hash, the reference
+/// cannot be turned back into the contact.
 pub(crate) fn citizen_ref(params: &Params, api_key: &str) -> Option<String> {
     let contact = params
         .get("email")
