@@ -20,6 +20,7 @@ mod layout;
 mod login;
 pub mod metrics;
 pub mod openapi;
+mod open311;
 pub mod policy;
 mod reception;
 mod reply_quality_view;
@@ -47,6 +48,7 @@ pub use auth::{Credential, LoginLimiter, Principal};
 pub use dashboard_view::DashboardCache;
 pub use error::ServerError;
 pub use reception::MessageLimiter;
+pub use open311::DEFAULT_JURISDICTION as OPEN311_DEFAULT_JURISDICTION;
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -76,6 +78,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Messages to the reception assistant per client address.
     pub reception_limiter: Arc<MessageLimiter>,
+    /// The `jurisdiction_id` the Open311 API answers to; other ids get 404.
+    pub open311_jurisdiction: String,
 }
 
 impl AppState {
@@ -94,6 +98,7 @@ impl AppState {
             router: Arc::default(),
             metrics: Arc::default(),
             reception_limiter: Arc::default(),
+            open311_jurisdiction: OPEN311_DEFAULT_JURISDICTION.to_owned(),
         }
     }
 }
@@ -183,6 +188,13 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(reception::chat_api),
         )
         .route("/api/v1/reception/handoffs", get(reception::handoffs))
+        .route(
+            "/open311/v2/{file}",
+            get(open311::get_top).post(open311::post_top),
+        )
+        .route("/open311/v2/services/{file}", get(open311::get_service))
+        .route("/open311/v2/requests/{file}", get(open311::get_request))
+        .route("/open311/v2/tokens/{file}", get(open311::get_token))
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

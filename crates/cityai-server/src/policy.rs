@@ -190,6 +190,14 @@ pub const ROUTES: &[RoutePolicy] = &[
     ),
     row(Verb::Get, "/api/v1/audit", Access::Roles(AUDIT_READ)),
     row(Verb::Get, "/api/v1/audit/verify", Access::Roles(AUDIT_READ)),
+    // Open311 GeoReport v2: reading is public as the standard has it. POST checks the
+    // standard's api_key in the handler (citizens and operators), and needs no CSRF token
+    // because it never acts on a session cookie.
+    row(Verb::Get, "/open311/v2/{file}", Access::Public),
+    row(Verb::Post, "/open311/v2/{file}", Access::Public),
+    row(Verb::Get, "/open311/v2/services/{file}", Access::Public),
+    row(Verb::Get, "/open311/v2/requests/{file}", Access::Public),
+    row(Verb::Get, "/open311/v2/tokens/{file}", Access::Public),
     row(Verb::Any, "/api/{*rest}", Access::Public),
 ];
 

@@ -209,6 +209,11 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/replies/quality", "hr"),
     ("GET", "/api/v1/audit", "au"),
     ("GET", "/api/v1/audit/verify", "au"),
+    ("GET", "/open311/v2/{file}", "public"),
+    ("POST", "/open311/v2/{file}", "public"),
+    ("GET", "/open311/v2/services/{file}", "public"),
+    ("GET", "/open311/v2/requests/{file}", "public"),
+    ("GET", "/open311/v2/tokens/{file}", "public"),
     ("GET", "/api/{*rest}", "public"),
 ];
 
@@ -246,7 +251,12 @@ async fn role_matrix_route_by_route() {
     let test = test_app().await;
     for (method, pattern, admitted) in MATRIX {
         // Request 1 is in the handler's department, so the handler's access is the rule's.
-        let uri = pattern.replace("{id}", "1").replace("{*rest}", "nope");
+        // Open311 checks its api_key in the handler, so a POST to services.json (404) shows
+        // the middleware's admission where requests.json would answer 403 without a key.
+        let uri = pattern
+            .replace("{id}", "1")
+            .replace("{*rest}", "nope")
+            .replace("{file}", "services.json");
         let body = if pattern.ends_with("correct") {
             r#"{"category":"城乡建设"}"#
         } else if pattern.ends_with("quality") {

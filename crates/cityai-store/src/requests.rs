@@ -17,8 +17,12 @@ use crate::{Result, Store, StoreError};
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
     pub status: Option<RequestStatus>,
+    /// When not empty, the status must be one of these.
+    pub any_status: Vec<RequestStatus>,
     /// Matches this category and every category below it.
     pub category: Option<CategoryPath>,
+    /// When not empty, the category must be one of these or below one of them.
+    pub any_category: Vec<CategoryPath>,
     pub department: Option<String>,
     pub channel: Option<Channel>,
     /// Submitted at or after this instant. Requests without a submission time never match a
@@ -207,6 +211,21 @@ enum Param {
     Text(String),
 }
 
+/// Returns the condition that a request's category is one of `categories` or below one of
+/// them, with its values in placeholder order.
+fn category_condition(categories: &[CategoryPath]) -> (String, Vec<String>) {
+    let mut alternatives = Vec::with_capacity(categories.len());
+    let mut values = Vec::with_capacity(categories.len() * 3);
+    for category in categories {
+        let path = category.to_string();
+        // The category or anything below it: paths under `P` sort from `P/` up to `P0`,
+        // since '0' follows '/', and a range can use the index where LIKE cannot.
+        alternatives.push("(category_path = $? OR (category_path >= $? AND category_path < $?))");
+        values.extend([path.clone(), format!("{path}/"), format!("{path}0")]);
+    }
+    (format!("({})", alternatives.join(" OR ")), values)
+}
+
 fn where_clause(filter: &RequestFilter) -> (String, Vec<Param>) {
     let mut conditions: Vec<String> = Vec::new();
     let mut params: Vec<Param> = Vec::new();
@@ -222,14 +241,24 @@ fn where_clause(filter: &RequestFilter) -> (String, Vec<Param>) {
     if let Some(status) = filter.status {
         push("status = $?", vec![status.as_str().to_owned()]);
     }
-    if let Some(category) = &filter.category {
-        let path = category.to_string();
-        // The category or anything below it: paths under `P` sort from `P/` up to `P0`,
-        // since '0' follows '/', and a range can use the index where LIKE cannot.
+    if !filter.any_status.is_empty() {
+        let placeholders = vec!["$?"; filter.any_status.len()].join(", ");
         push(
-            "(category_path = $? OR (category_path >= $? AND category_path < $?))",
-            vec![path.clone(), format!("{path}/"), format!("{path}0")],
+            &format!("status IN ({placeholders})"),
+            filter
+                .any_status
+                .iter()
+                .map(|status| status.as_str().to_owned())
+                .collect(),
         );
+    }
+    if let Some(category) = &filter.category {
+        let (condition, values) = category_condition(std::slice::from_ref(category));
+        push(&condition, values);
+    }
+    if !filter.any_category.is_empty() {
+        let (condition, values) = category_condition(&filter.any_category);
+        push(&condition, values);
     }
     if let Some(department) = &filter.department {
         push("department_code = $?", vec![department.clone()]);
@@ -316,6 +345,30 @@ mod tests {
         );
         assert!(sql.ends_with("request_search MATCH $4))"), "{sql}");
         assert_eq!(params.len(), 4);
+    }
+
+    #[test]
+    fn where_clause_matches_any_of_listed_statuses_and_categories() {
+        let filter = RequestFilter {
+            any_status: vec![RequestStatus::Replied, RequestStatus::Closed],
+            any_category: vec![
+                CategoryPath::parse("城乡建设/市政设施").unwrap(),
+                CategoryPath::parse("环境保护").unwrap(),
+            ],
+            ..RequestFilter::default()
+        };
+        let (sql, params) = where_clause(&filter);
+        assert!(
+            sql.starts_with(" WHERE status IN ($1, $2) AND ((category_path = $3 OR "),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with(
+                " OR (category_path = $6 OR (category_path >= $7 AND category_path < $8)))"
+            ),
+            "{sql}"
+        );
+        assert_eq!(params.len(), 8);
     }
 
     #[test]

@@ -497,6 +497,10 @@ pub struct ServeArgs {
     /// Secure cookies without it.
     #[arg(long, env = "CITYAI_SECURE_COOKIES")]
     pub secure_cookies: bool,
+
+    /// The jurisdiction_id the Open311 API answers to; calls that send another id get 404.
+    #[arg(long, env = "CITYAI_OPEN311_JURISDICTION", default_value = cityai_server::OPEN311_DEFAULT_JURISDICTION)]
+    pub open311_jurisdiction: String,
 }
 
 #[derive(Debug, Subcommand)]
