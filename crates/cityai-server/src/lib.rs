@@ -19,8 +19,8 @@ mod lang;
 mod layout;
 mod login;
 pub mod metrics;
-pub mod openapi;
 mod open311;
+pub mod openapi;
 pub mod policy;
 mod reception;
 mod reply_quality_view;
@@ -47,8 +47,8 @@ use tracing::Level;
 pub use auth::{Credential, LoginLimiter, Principal};
 pub use dashboard_view::DashboardCache;
 pub use error::ServerError;
-pub use reception::MessageLimiter;
 pub use open311::DEFAULT_JURISDICTION as OPEN311_DEFAULT_JURISDICTION;
+pub use reception::MessageLimiter;
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
 

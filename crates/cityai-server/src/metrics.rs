@@ -90,6 +90,19 @@ impl Metrics {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Returns how many requests were taken in live since the process started.
+    pub fn intake_total(&self) -> u64 {
+        [
+            &self.intake_assigned,
+            &self.intake_triage,
+            &self.intake_unrouted,
+            &self.intake_repeated,
+        ]
+        .iter()
+        .map(|counter| counter.load(Ordering::Relaxed))
+        .sum()
+    }
+
     /// Writes the process's series in the Prometheus text format.
     fn render(&self, out: &mut String) {
         out.push_str(

@@ -50,7 +50,7 @@ pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<Exi
     spawn_router_reload(state.router.clone(), store.clone());
     spawn_hotspot_refresh(state.hotspots.clone(), store.clone());
     spawn_dashboard_refresh(state.dashboard.clone(), store.clone(), global.utc_offset);
-    spawn_search_indexing(store.clone());
+    spawn_search_indexing(store.clone(), state.metrics.clone());
     serve(listener, state, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
@@ -146,16 +146,21 @@ const SEARCH_INDEX_INTERVAL: std::time::Duration = std::time::Duration::from_sec
 /// about 0.1 s, so the lock is free most of the time, and 100,000 requests take minutes.
 const SEARCH_BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 
+/// The search indexing batch while requests are being taken in: about 20 ms of write lock.
+const SEARCH_BATCH_BUSY: i64 = 20;
+
 /// Keeps the request search index caught up in the background. Until a request is
 /// indexed, the free-text filter finds it by scanning, so results are never stale.
-fn spawn_search_indexing(store: Store) {
+fn spawn_search_indexing(store: Store, metrics: std::sync::Arc<cityai_server::metrics::Metrics>) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(SEARCH_INDEX_INTERVAL);
         loop {
             interval.tick().await;
             let mut total = 0;
+            let mut intake_seen = metrics.intake_total();
+            let mut batch = Store::SEARCH_BATCH;
             loop {
-                match store.index_request_search(Store::SEARCH_BATCH).await {
+                match store.index_request_search(batch).await {
                     Ok(0) => break,
                     Ok(added) => total += added,
                     Err(err) => {
@@ -163,9 +168,17 @@ fn spawn_search_indexing(store: Store) {
                         break;
                     }
                 }
-                // Leaves the write lock free most of the time for requests and staff actions,
-                // which SQLite's busy handler would otherwise keep missing.
+                // Leaves the write lock free most of the time for requests and staff actions.
                 tokio::time::sleep(SEARCH_BATCH_PAUSE).await;
+                // While requests are being taken in, index in small batches, so that none
+                // of them waits long behind a batch; the backlog is caught up afterwards.
+                let intake_now = metrics.intake_total();
+                batch = if intake_now == intake_seen {
+                    Store::SEARCH_BATCH
+                } else {
+                    SEARCH_BATCH_BUSY
+                };
+                intake_seen = intake_now;
             }
             if total > 0 {
                 tracing::info!(requests = total, "indexed requests for search");
