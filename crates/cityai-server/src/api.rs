@@ -125,7 +125,10 @@ pub(crate) async fn confirm_routing(
         .store
         .confirm_routing(id, &principal.actor())
         .await
-        .map(Json)
+        .map(|mut request| {
+            hide_citizen(&principal, &mut request);
+            Json(request)
+        })
         .map_err(feedback_error)
 }
 
@@ -149,7 +152,10 @@ pub(crate) async fn correct_routing(
         .store
         .correct_routing(id, &category, actor)
         .await
-        .map(Json)
+        .map(|mut request| {
+            hide_citizen(&principal, &mut request);
+            Json(request)
+        })
         .map_err(feedback_error)
 }
 

@@ -41,7 +41,11 @@ pub(crate) async fn submit(
 ) -> Result<impl IntoResponse, ApiError> {
     let Json(body) = body.map_err(|rejection| ApiError::BadRequest {
         code: "invalid_body",
-        message: format!("invalid JSON body: {}", rejection.body_text()),
+        message: format!(
+            "invalid JSON body ({}): send an object with at least the request text, such as \
+             {{\"body\": \"幸福路12号的路灯坏了\"}}",
+            rejection.body_text()
+        ),
     })?;
     let channel = match body.channel.as_deref() {
         None | Some("web") => Channel::Web,

@@ -205,10 +205,16 @@ async fn bad_submissions_name_the_fault_and_store_nothing() {
     let cases = [
         (json!({"body": "   "}), "invalid_request", "empty"),
         (
-            json!({"body": "路灯坏了", "latitude": 123.0}),
+            json!({"body": "路灯坏了", "latitude": 123.0, "longitude": 100.0}),
             "invalid_request",
             "123",
         ),
+        (
+            json!({"body": "路灯坏了", "latitude": 30.1}),
+            "invalid_request",
+            "both or neither",
+        ),
+        (json!([]), "invalid_body", "such as"),
         (
             json!({"body": "路灯坏了", "channel": "open311"}),
             "invalid_channel",
@@ -502,4 +508,34 @@ async fn staff_work_a_request_through_the_api_from_intake_to_an_approved_reply()
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(next["id"].is_null() || next["id"].is_i64());
+}
+
+#[tokio::test]
+async fn references_are_masked_and_hidden_from_roles_without_unmask_rights() {
+    let test = test_app().await;
+    let (_, receipt, _) = post(
+        &test,
+        &test.operator_key,
+        json!({
+            "body": "来电反映路口红绿灯不亮",
+            "channel": "hotline",
+            "citizen_ref": "王小明13912345678",
+        }),
+    )
+    .await;
+    let id = receipt["id"].as_i64().unwrap();
+    let stored = test.store.request(id).await.unwrap().unwrap();
+    let reference = stored.citizen_ref.unwrap();
+    assert!(!reference.contains("13912345678"), "{reference}");
+
+    // A reviewer deciding the routing gets the request back without the reference.
+    let (status, confirmed) = call(
+        &test,
+        Some(test.reviewer_key.as_str()),
+        Request::post(format!("/api/v1/requests/{id}/routing/confirm")),
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{confirmed}");
+    assert!(confirmed["citizen_ref"].is_null(), "{confirmed}");
 }

@@ -121,6 +121,8 @@ pub enum SubmissionError {
     Latitude(String),
     #[error("longitude {0} is outside -180..180")]
     Longitude(String),
+    #[error("latitude and longitude come together: send both or neither")]
+    HalfCoordinates,
 }
 
 impl Submission {
@@ -142,6 +144,9 @@ impl Submission {
             if chars > MAX_TITLE_CHARS {
                 return Err(SubmissionError::TitleTooLong(chars));
             }
+        }
+        if self.latitude.is_some() != self.longitude.is_some() {
+            return Err(SubmissionError::HalfCoordinates);
         }
         if let Some(lat) = self.latitude
             && !(lat.is_finite() && (-90.0..=90.0).contains(&lat))
@@ -198,7 +203,11 @@ pub async fn submit(
             .filter(|t| !t.is_empty()),
         body: submission.body.trim().to_owned(),
         submitted_at: None,
-        citizen_ref: submission.citizen_ref,
+        // A reference is meant to be a pseudonym; personal data typed into it is masked.
+        citizen_ref: submission
+            .citizen_ref
+            .map(|reference| cityai_text::pii::mask_text(reference.trim()))
+            .filter(|reference| !reference.is_empty()),
         place_text: submission.place_text,
         latitude: submission.latitude,
         longitude: submission.longitude,
