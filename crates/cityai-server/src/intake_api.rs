@@ -120,7 +120,7 @@ pub(crate) async fn take_in(state: &AppState, submission: Submission) -> Result<
     }
 }
 
-/// What anyone holding a request's token may see: where it stands, never its text.
+/// The public view of a request for whoever holds its token: its progress, never its text.
 #[derive(Debug, Serialize)]
 pub(crate) struct PublicStatus {
     id: i64,

@@ -16,10 +16,10 @@ use serde::Serialize;
 use crate::ServiceError;
 use crate::routing::decide;
 
-/// The longest request text intake accepts, in characters.
+/// The maximum length of a request text, in characters.
 pub const MAX_BODY_CHARS: usize = 10_000;
 
-/// The longest title intake accepts, in characters.
+/// The maximum length of a title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 
 /// The router that routes live requests, kept in memory and swapped when a newer model
@@ -91,7 +91,7 @@ pub struct Submission {
 }
 
 impl Submission {
-    /// A submission with only a channel and text.
+    /// Returns a submission with only a channel and text.
     pub fn new(channel: Channel, body: impl Into<String>) -> Self {
         Submission {
             channel,
@@ -162,7 +162,7 @@ impl Submission {
     }
 }
 
-/// What intake did with a submission.
+/// The outcome of intake for one submission.
 #[derive(Debug, Clone, Serialize)]
 pub struct Receipt {
     pub id: i64,
