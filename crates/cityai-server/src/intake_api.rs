@@ -74,6 +74,7 @@ pub(crate) async fn submit(
         latitude: body.latitude,
         longitude: body.longitude,
         external_id: body.external_id,
+        requested_category: None,
     };
     let receipt = take_in(&state, submission).await?;
     let status = if receipt.existing {

@@ -346,6 +346,7 @@ async fn post_request(
         latitude: posted.latitude,
         longitude: posted.longitude,
         external_id: None,
+        requested_category: Some(posted.requested),
     };
     let receipt = match crate::intake_api::take_in(state, submission).await {
         Ok(receipt) => receipt,

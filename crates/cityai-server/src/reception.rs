@@ -458,6 +458,7 @@ async fn submit(
         longitude: None,
         // Confirming twice returns the stored request instead of a second copy.
         external_id: Some(format!("reception:{conversation}")),
+        requested_category: None,
     };
     crate::intake_api::take_in(state, submission).await
 }

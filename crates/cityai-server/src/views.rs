@@ -104,6 +104,9 @@ pub(crate) struct RoutingDetails {
     pub evidence: Vec<EvidenceItem>,
     #[serde(default)]
     pub similar: Vec<SimilarItem>,
+    /// The category the client chose when it filed the request, such as an Open311 service.
+    #[serde(default)]
+    pub requested: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -138,6 +141,10 @@ impl RoutingDetails {
 /// Renders the evidence words and the similar past requests of a routing decision.
 pub(crate) fn routing_evidence(lang: Lang, details: &RoutingDetails) -> Markup {
     html! {
+        @if let Some(requested) = &details.requested {
+            h3 { (t(lang, "triage.requested")) }
+            p { (requested) }
+        }
         @if !details.evidence.is_empty() {
             h3 { (t(lang, "triage.evidence")) }
             ul.chips aria-label=(t(lang, "triage.evidence")) {

@@ -479,6 +479,21 @@ async fn posted_request_is_masked_routed_and_readable() {
     assert!(citizen.starts_with("open311:"), "{citizen}");
     assert!(!citizen.contains("zhang"), "{citizen}");
     assert_eq!(stored.place_text.as_deref(), Some("锦江区东大街100号"));
+    // The router decides, and the service the client chose stays with its decision for
+    // the staff who check it.
+    let details: serde_json::Value = serde_json::from_str(
+        &test
+            .store
+            .latest_routing_details(id)
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        details["requested"], "城乡建设/市政设施/路灯照明",
+        "{details}"
+    );
 
     let reply = get(&test, &format!("/open311/v2/requests/{id}.json")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);

@@ -88,6 +88,9 @@ pub struct Submission {
     /// The client's own id for the request, which makes a resubmission return the stored
     /// request instead of a second copy.
     pub external_id: Option<String>,
+    /// The category the client chose, such as an Open311 service. The router still decides;
+    /// the choice is kept with the routing decision for staff who check it in triage.
+    pub requested_category: Option<CategoryPath>,
 }
 
 impl Submission {
@@ -102,6 +105,7 @@ impl Submission {
             latitude: None,
             longitude: None,
             external_id: None,
+            requested_category: None,
         }
     }
 }
@@ -216,10 +220,19 @@ pub async fn submit(
         objection_votes: None,
         reply: None,
     };
+    let requested_category = submission.requested_category;
     let token = hex::encode(crate::auth::random_bytes::<16>());
     let intake = store
         .insert_live_request(&request, &token, |title, body| {
-            router.and_then(|router| decide(router, 0, title, body))
+            let mut decision = router.and_then(|router| decide(router, 0, title, body))?;
+            if let Some(requested) = &requested_category
+                && let Ok(mut details) =
+                    serde_json::from_str::<serde_json::Value>(&decision.details_json)
+            {
+                details["requested"] = serde_json::Value::String(requested.to_string());
+                decision.details_json = details.to_string();
+            }
+            Some(decision)
         })
         .await?;
     let stored = store

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, SecondsFormat, Utc};
 use cityai_core::i18n::{t, tf};
-use cityai_core::{Lang, Request, RequestStatus};
+use cityai_core::{CategoryPath, Lang, Request, RequestStatus};
 use cityai_store::RequestFilter;
 use sha2::{Digest, Sha256};
 
@@ -292,6 +292,8 @@ fn parse_count(
 /// The fields of `POST requests` that intake uses, after checking.
 #[derive(Debug, Clone)]
 pub(crate) struct PostedRequest {
+    /// The service the client chose, or its subcategory when one was given.
+    pub requested: CategoryPath,
     pub description: String,
     pub address: Option<String>,
     pub latitude: Option<f64>,
@@ -324,6 +326,7 @@ impl PostedRequest {
             .ok_or_else(|| bad("open311.unknown_service", &[("value", &code)]))?;
 
         // Attributes arrive as `attribute[CODE]=VALUE`; only the subcategory list exists.
+        let mut requested = service.path.clone();
         for (name, value) in params.pairs() {
             let Some(attribute) = name
                 .strip_prefix("attribute[")
@@ -337,7 +340,9 @@ impl PostedRequest {
                     &[("value", &attribute), ("service", &service.code)],
                 ));
             }
-            if !value.is_empty() && !service.children.iter().any(|c| code_of(c) == value) {
+            if let Some(child) = service.children.iter().find(|c| code_of(c) == value) {
+                requested = child.clone();
+            } else if !value.is_empty() {
                 return Err(bad(
                     "open311.invalid_attribute_value",
                     &[
@@ -366,6 +371,7 @@ impl PostedRequest {
             .ok_or_else(|| bad("open311.missing_description", &[]))?
             .to_owned();
         Ok(PostedRequest {
+            requested,
             description,
             address,
             latitude,
