@@ -481,7 +481,7 @@ async fn posted_request_is_masked_routed_and_readable() {
     assert_eq!(stored.place_text.as_deref(), Some("锦江区东大街100号"));
     // The router decides, and the service the client chose stays with its decision for
     // the staff who check it.
-    let details: serde_json::Value = serde_json::from_str(
+    let details: Value = serde_json::from_str(
         &test
             .store
             .latest_routing_details(id)
