@@ -167,6 +167,13 @@ pub(crate) fn path_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, ApiEr
     })
 }
 
+pub(crate) fn invalid_query(rejection: QueryRejection) -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_query",
+        message: format!("invalid query string: {}", rejection.body_text()),
+    }
+}
+
 pub(crate) fn invalid_body(rejection: JsonRejection) -> ApiError {
     ApiError::BadRequest {
         code: "invalid_body",

@@ -32,7 +32,7 @@ pub(crate) struct SubmitBody {
     external_id: Option<String>,
 }
 
-/// Stores a request, routes it and answers `201 Created` with the receipt: its id, the token
+/// Stores a request, routes it and returns `201 Created` with the receipt: its id, the token
 /// the citizen follows it with, and where the router sent it.
 pub(crate) async fn submit(
     State(state): State<AppState>,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::AppState;
-use crate::api::{invalid_body, path_id, visible_request};
+use crate::api::{invalid_body, invalid_query, path_id, visible_request};
 use crate::auth::Principal;
 use crate::error::ApiError;
 
@@ -205,10 +205,7 @@ pub(crate) async fn next_in_triage(
     Extension(principal): Extension<Principal>,
     query: Result<Query<NextQuery>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(query) = query.map_err(|rejection| ApiError::BadRequest {
-        code: "invalid_query",
-        message: format!("invalid query string: {}", rejection.body_text()),
-    })?;
+    let Query(query) = query.map_err(invalid_query)?;
     let next = state
         .store
         .next_in_triage(query.after, principal.department_scope())

@@ -2,12 +2,14 @@
 //! routing model trained on the built-in demo data.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use cityai_core::{ImportRow, Lang, Role};
+use cityai_core::{Lang, Role};
 use cityai_server::{AppState, router};
 use cityai_services::auth;
-use cityai_store::{ImportFile, NewUser, Store, sqlite_url_in};
+use cityai_store::{NewUser, Store};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -22,33 +24,7 @@ struct TestApp {
 }
 
 async fn test_app() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
-    store
-        .import_taxonomy(&cityai_demo::departments(), &cityai_demo::taxonomy())
-        .await
-        .unwrap();
-    let rows: Vec<ImportRow> = cityai_demo::requests(chrono::Utc::now())
-        .into_iter()
-        .enumerate()
-        .map(|(i, request)| ImportRow {
-            row: i + 1,
-            request,
-        })
-        .collect();
-    let file = ImportFile {
-        file_name: "demo".into(),
-        file_sha256: String::new(),
-        format: "builtin".into(),
-        encoding: "UTF-8".into(),
-        source: "demo".into(),
-        rows_total: rows.len(),
-        rows_rejected: 0,
-    };
-    store
-        .import_requests(&file, &rows, false, &mut |_| {})
-        .await
-        .unwrap();
+    let (dir, store) = common::demo_store().await;
     let (router, _) = cityai_services::routing::train_and_activate(&store, Default::default())
         .await
         .unwrap();
@@ -146,7 +122,7 @@ async fn call(
 }
 
 #[tokio::test]
-async fn a_citizen_request_is_stored_masked_routed_and_followed_by_token() {
+async fn intake_masks_routes_and_issues_token() {
     let test = test_app().await;
     let (status, receipt, location) = post(
         &test,
@@ -180,7 +156,7 @@ async fn a_citizen_request_is_stored_masked_routed_and_followed_by_token() {
     assert_eq!(stored.status.as_str(), routed_status);
     assert!(stored.model_version.is_some());
 
-    // Anyone holding the token sees where the request stands, and nothing of its text.
+    // Anyone holding the token sees the request's status, and nothing of its text.
     let (status, public) = get(&test, &format!("/api/v1/status/{token}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(public["id"], id);
@@ -194,7 +170,7 @@ async fn a_citizen_request_is_stored_masked_routed_and_followed_by_token() {
 }
 
 #[tokio::test]
-async fn bad_submissions_name_the_fault_and_store_nothing() {
+async fn intake_rejects_bad_submissions() {
     let test = test_app().await;
     let before = test
         .store
@@ -273,7 +249,7 @@ async fn bad_submissions_name_the_fault_and_store_nothing() {
 }
 
 #[tokio::test]
-async fn resending_with_the_same_client_id_returns_the_stored_request() {
+async fn intake_resend_returns_stored_request() {
     let test = test_app().await;
     let body = json!({"body": "人民路与解放路交叉口红绿灯不亮", "external_id": "app-42"});
     let (status, first, _) = post(&test, &test.operator_key, body.clone()).await;
@@ -286,7 +262,7 @@ async fn resending_with_the_same_client_id_returns_the_stored_request() {
 }
 
 #[tokio::test]
-async fn requests_taken_in_live_are_linked_to_their_duplicates() {
+async fn intake_links_live_duplicates() {
     let test = test_app().await;
     // The server warms the index at start; later refreshes link what arrived since.
     test.state.hotspots.refresh(&test.store).await.unwrap();
@@ -391,7 +367,7 @@ async fn metrics_count_requests_routes_and_queues() {
 }
 
 #[tokio::test]
-async fn staff_work_a_request_through_the_api_from_intake_to_an_approved_reply() {
+async fn api_takes_request_to_approved_reply() {
     let test = test_app().await;
     let (_, receipt, _) = post(
         &test,
@@ -511,7 +487,7 @@ async fn staff_work_a_request_through_the_api_from_intake_to_an_approved_reply()
 }
 
 #[tokio::test]
-async fn references_are_masked_and_hidden_from_roles_without_unmask_rights() {
+async fn citizen_reference_masked_and_hidden() {
     let test = test_app().await;
     let (_, receipt, _) = post(
         &test,

@@ -4,16 +4,18 @@
 //! stub, whose scripted readings include malformed output to prove the fallback to rules.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use cityai_core::{Channel, ImportRow, Lang, Role};
+use cityai_core::{Channel, Lang, Role};
 use cityai_llm::stub::{StubResponse, StubServer};
 use cityai_llm::{LlmClient, LlmConfig};
 use cityai_server::{AppState, router};
 use cityai_services::auth;
-use cityai_store::{ImportFile, NewUser, Store, sqlite_url_in};
+use cityai_store::{NewUser, Store};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -58,33 +60,7 @@ fn demo_documents() -> Vec<cityai_knowledge::SourceDocument> {
 }
 
 async fn test_app(llm: Option<Vec<StubResponse>>) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
-    store
-        .import_taxonomy(&cityai_demo::departments(), &cityai_demo::taxonomy())
-        .await
-        .unwrap();
-    let rows: Vec<ImportRow> = cityai_demo::requests(chrono::Utc::now())
-        .into_iter()
-        .enumerate()
-        .map(|(i, request)| ImportRow {
-            row: i + 1,
-            request,
-        })
-        .collect();
-    let file = ImportFile {
-        file_name: "demo".into(),
-        file_sha256: String::new(),
-        format: "builtin".into(),
-        encoding: "UTF-8".into(),
-        source: "demo".into(),
-        rows_total: rows.len(),
-        rows_rejected: 0,
-    };
-    store
-        .import_requests(&file, &rows, false, &mut |_| {})
-        .await
-        .unwrap();
+    let (dir, store) = common::demo_store().await;
     cityai_services::knowledge::import_documents(
         &store,
         dir.path(),

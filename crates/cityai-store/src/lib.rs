@@ -79,6 +79,8 @@ pub struct Store {
     /// Queues this process's busiest writers (live intake, duplicate links, search
     /// indexing) in order, so that they wait on each other here instead of in SQLite's busy
     /// handler, which polls with growing sleeps and makes waits long and uneven.
+    /// NOTE: the gate is per process, so several processes writing one SQLite file still
+    /// wait in the busy handler.
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 

@@ -460,7 +460,7 @@ impl Store {
     }
 }
 
-/// What [`Store::insert_live_request`] did.
+/// The outcome of [`Store::insert_live_request`].
 #[derive(Debug, Clone)]
 pub struct LiveIntake {
     pub id: i64,
