@@ -78,6 +78,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reception",
         sql: include_str!("../migrations/sqlite/0012_reception.sql"),
     },
+    Migration {
+        version: 13,
+        name: "ai_register",
+        sql: include_str!("../migrations/sqlite/0013_ai_register.sql"),
+    },
 ];
 
 /// The schema version this build writes.
