@@ -22,17 +22,21 @@ pub enum Role {
     Admin,
     /// An auditor who reads the audit trail and may read requests with personal data masked.
     Auditor,
+    /// Staff of the city's AI office, who keep the register of AI applications, the
+    /// technology inventory, education programmes and the roadmap.
+    AiOffice,
 }
 
 impl Role {
     /// Every role, in the order the console lists them.
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Citizen,
         Role::Operator,
         Role::Handler,
         Role::Reviewer,
         Role::Admin,
         Role::Auditor,
+        Role::AiOffice,
     ];
 
     /// Returns the stable identifier stored in the database and used on the command line.
@@ -44,6 +48,7 @@ impl Role {
             Role::Reviewer => "reviewer",
             Role::Admin => "admin",
             Role::Auditor => "auditor",
+            Role::AiOffice => "ai_office",
         }
     }
 
@@ -72,7 +77,7 @@ impl FromStr for Role {
             .ok_or_else(|| {
                 format!(
                     "unknown role {value:?}: use one of citizen, operator, handler, reviewer, \
-                     admin, auditor"
+                     admin, auditor, ai_office"
                 )
             })
     }

@@ -225,6 +225,7 @@ fn letter(role: Role) -> char {
         Role::Reviewer => 'r',
         Role::Admin => 'a',
         Role::Auditor => 'u',
+        Role::AiOffice => 'g',
     }
 }
 

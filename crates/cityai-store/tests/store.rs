@@ -837,3 +837,51 @@ async fn free_text_filter_with_index() {
     assert_eq!(store.catch_up_request_search().await.unwrap(), 1);
     assert_eq!(ids_containing(&store, "路灯").await, ["1", "6"]);
 }
+
+#[tokio::test]
+async fn upgrade_keeps_users_and_sessions_and_admits_the_ai_office() {
+    use cityai_core::auth::Role;
+    use cityai_store::NewUser;
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url_in(dir.path());
+    let old = Store::open_at_version(&url, 12).await.unwrap();
+    let reviewer = old
+        .create_user(
+            &NewUser {
+                username: "li.reviewer",
+                role: Role::Reviewer,
+                department: None,
+                password_hash: "$argon2id$not-used-here",
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+    old.create_session(&reviewer, "session-hash", "csrf", expires)
+        .await
+        .unwrap();
+    old.close().await;
+
+    let store = Store::open(&url).await.unwrap();
+    let session = store.session_user("session-hash").await.unwrap().unwrap();
+    assert_eq!(session.user.username, "li.reviewer");
+    assert_eq!(session.user.role, Role::Reviewer);
+    let office = store
+        .create_user(
+            &NewUser {
+                username: "wang.ai-office",
+                role: Role::AiOffice,
+                department: None,
+                password_hash: "$argon2id$not-used-here",
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    assert!(office.id > reviewer.id);
+    let audit = store.verify_audit().await.unwrap();
+    assert!(audit.is_intact());
+    assert_eq!(audit.checked, 2);
+}

@@ -22,3 +22,32 @@ CREATE TABLE ai_applications (
 );
 
 CREATE INDEX ai_applications_category_stage ON ai_applications (category, stage);
+
+-- Staff of the AI office keep the register, so the users table admits their role. SQLite
+-- cannot change a CHECK constraint in place: the table is rebuilt under the same name, with
+-- foreign keys checked at commit, when the rebuilt table holds every row again.
+PRAGMA defer_foreign_keys = ON;
+
+CREATE TABLE users_rebuilt (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL
+        CHECK (role IN ('citizen', 'operator', 'handler', 'reviewer', 'admin', 'auditor',
+                        'ai_office')),
+    -- The one department a handler works for; NULL for every other role.
+    department_code TEXT REFERENCES departments (code),
+    -- An Argon2id hash in PHC string format; never the password.
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK ((role = 'handler') = (department_code IS NOT NULL))
+);
+
+INSERT INTO users_rebuilt (id, username, role, department_code, password_hash, disabled,
+                           created_at, updated_at)
+SELECT id, username, role, department_code, password_hash, disabled, created_at, updated_at
+FROM users;
+
+DROP TABLE users;
+ALTER TABLE users_rebuilt RENAME TO users;
