@@ -33,6 +33,9 @@ pub enum StoreError {
     #[error("request {0} not found")]
     RequestNotFound(i64),
 
+    #[error("the write of a live request stopped before it finished; submit the request again")]
+    IntakeInterrupted,
+
     #[error("request {0} has no category to confirm; route it or correct it with a category")]
     NothingToConfirm(i64),
 

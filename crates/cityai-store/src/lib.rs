@@ -82,6 +82,8 @@ pub struct Store {
     /// NOTE: the gate is per process, so several processes writing one SQLite file still
     /// wait in the busy handler.
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Live requests waiting for the next group commit (see [`Store::insert_live_request`]).
+    live_queue: std::sync::Arc<std::sync::Mutex<Vec<routing::PendingLive>>>,
 }
 
 impl Store {
@@ -131,6 +133,7 @@ impl Store {
             pool,
             backend,
             write_gate: std::sync::Arc::default(),
+            live_queue: std::sync::Arc::default(),
         };
         migrate::run(&store.pool, version).await?;
         if version >= masking::MASKING_VERSION {
