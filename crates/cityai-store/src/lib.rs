@@ -34,9 +34,9 @@ pub use cityai_core::ImportRow;
 pub use error::StoreError;
 pub use framework::{
     ApplicationSummary, ComputeResource, Course, CourseSession, Dataset, DepartmentCoverage,
-    Enrolment, Environment, HandlingSample, LevelReach, MeasureCounts, Milestone,
-    MilestoneUpdate, Model, NewComputeResource, NewCourse, NewDataset, NewEnvironment,
-    NewMilestone, NewModel, NewProgramme, NewSession, Phase, Programme, RoiScenario,
+    Enrolment, Environment, HandlingSample, LevelReach, MeasureCounts, Milestone, MilestoneUpdate,
+    Model, NewComputeResource, NewCourse, NewDataset, NewEnvironment, NewMilestone, NewModel,
+    NewProgramme, NewSession, Phase, Programme, RoiScenario,
 };
 pub use import::{ImportFile, ImportResult, RowConflict};
 pub use knowledge::{KnowledgeImportResult, NewChunk, NewKnowledgeSource, StoredChunk};

@@ -14,8 +14,9 @@
 //!
 //! The range applies the relative `uncertainty` u against the estimate: the low case takes
 //! (1 − u) of the minutes saved and of the adoption rate and (1 + u) of every cost, the high
-//! case the reverse, with adoption capped at 1. The automated share is not varied, because
-//! measured mode reads it from the router's own decisions.
+//! case the reverse, with adoption capped at 1. When the AI adds minutes instead of saving
+//! them, the low case takes (1 + u) of the minutes and adoption instead. The automated
+//! share is not varied, because measured mode reads it from the router's own decisions.
 
 use serde::{Deserialize, Serialize};
 
@@ -99,15 +100,63 @@ impl RoiInputs {
     /// [`RoiInputError`] naming the first input out of range.
     pub fn validate(&self) -> Result<(), RoiInputError> {
         let checks: [(&'static str, f64, f64, f64, &'static str); 11] = [
-            ("yearly_volume", self.yearly_volume, 0.0, MAX_VOLUME, "0 to 10000000000"),
-            ("minutes_before", self.minutes_before, 0.0, MAX_MINUTES, "0 to 100000"),
-            ("minutes_after", self.minutes_after, 0.0, MAX_MINUTES, "0 to 100000"),
+            (
+                "yearly_volume",
+                self.yearly_volume,
+                0.0,
+                MAX_VOLUME,
+                "0 to 10000000000",
+            ),
+            (
+                "minutes_before",
+                self.minutes_before,
+                0.0,
+                MAX_MINUTES,
+                "0 to 100000",
+            ),
+            (
+                "minutes_after",
+                self.minutes_after,
+                0.0,
+                MAX_MINUTES,
+                "0 to 100000",
+            ),
             ("automated_share", self.automated_share, 0.0, 1.0, "0 to 1"),
-            ("staff_cost_per_hour", self.staff_cost_per_hour, 0.0, MAX_MONEY, "0 to 1e13"),
-            ("compute_cost", self.compute_cost, 0.0, MAX_MONEY, "0 to 1e13"),
-            ("licence_cost", self.licence_cost, 0.0, MAX_MONEY, "0 to 1e13"),
-            ("maintenance_cost", self.maintenance_cost, 0.0, MAX_MONEY, "0 to 1e13"),
-            ("initial_cost", self.initial_cost, 0.0, MAX_MONEY, "0 to 1e13"),
+            (
+                "staff_cost_per_hour",
+                self.staff_cost_per_hour,
+                0.0,
+                MAX_MONEY,
+                "0 to 1e13",
+            ),
+            (
+                "compute_cost",
+                self.compute_cost,
+                0.0,
+                MAX_MONEY,
+                "0 to 1e13",
+            ),
+            (
+                "licence_cost",
+                self.licence_cost,
+                0.0,
+                MAX_MONEY,
+                "0 to 1e13",
+            ),
+            (
+                "maintenance_cost",
+                self.maintenance_cost,
+                0.0,
+                MAX_MONEY,
+                "0 to 1e13",
+            ),
+            (
+                "initial_cost",
+                self.initial_cost,
+                0.0,
+                MAX_MONEY,
+                "0 to 1e13",
+            ),
             ("adoption_rate", self.adoption_rate, 0.0, 1.0, "0 to 1"),
             ("uncertainty", self.uncertainty, 0.0, 0.9, "0 to 0.9"),
         ];
@@ -134,24 +183,17 @@ pub fn estimate(inputs: &RoiInputs) -> Result<RoiEstimate, RoiInputError> {
     inputs.validate()?;
     let u = inputs.uncertainty;
     let expected = figures(inputs, 1.0, inputs.adoption_rate, 1.0);
-    let pessimistic = figures(
-        inputs,
-        1.0 - u,
-        inputs.adoption_rate * (1.0 - u),
-        1.0 + u,
-    );
-    let optimistic = figures(
-        inputs,
-        1.0 + u,
-        (inputs.adoption_rate * (1.0 + u)).min(1.0),
-        1.0 - u,
-    );
-    // When the AI adds minutes, more adoption loses more, so the cases swap.
-    let (low, high) = if pessimistic.yearly_net <= optimistic.yearly_net {
-        (pessimistic, optimistic)
+    let less = (1.0 - u, inputs.adoption_rate * (1.0 - u));
+    let more = (1.0 + u, (inputs.adoption_rate * (1.0 + u)).min(1.0));
+    // When the AI adds minutes, more use loses more, so the unfavourable direction of the
+    // minutes and of adoption turns round.
+    let (worse, better) = if inputs.minutes_before >= inputs.minutes_after {
+        (less, more)
     } else {
-        (optimistic, pessimistic)
+        (more, less)
     };
+    let low = figures(inputs, worse.0, worse.1, 1.0 + u);
+    let high = figures(inputs, better.0, better.1, 1.0 - u);
     Ok(RoiEstimate {
         expected,
         low,
@@ -220,7 +262,10 @@ mod tests {
         close(estimate.yearly_cost, 360_000.0);
         close(estimate.yearly_net, 152_000.0);
         // 500,000 / 152,000 × 12 = 39.4737 months.
-        close(estimate.payback_months.unwrap(), 500_000.0 / 152_000.0 * 12.0);
+        close(
+            estimate.payback_months.unwrap(),
+            500_000.0 / 152_000.0 * 12.0,
+        );
         // (1,536,000 − 1,580,000) / 1,580,000 = −2.78%.
         close(estimate.roi_three_years.unwrap(), -44_000.0 / 1_580_000.0);
     }
@@ -245,7 +290,10 @@ mod tests {
             estimate.high.payback_months.unwrap(),
             400_000.0 / 449_280.0 * 12.0,
         );
-        close(estimate.high.roi_three_years.unwrap(), 947_840.0 / 1_264_000.0);
+        close(
+            estimate.high.roi_three_years.unwrap(),
+            947_840.0 / 1_264_000.0,
+        );
     }
 
     #[test]

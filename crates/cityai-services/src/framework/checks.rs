@@ -79,6 +79,22 @@ fn count(field: &str, value: i64, min: i64, max: i64) -> Result<(), ServiceError
     }
 }
 
+/// Checks that a date lies in the years 2000 to 2100, the span a plan can mean.
+///
+/// # Errors
+///
+/// [`ServiceError::Invalid`] naming the field.
+pub fn check_date(field: &str, date: chrono::NaiveDate) -> Result<(), ServiceError> {
+    use chrono::Datelike;
+    if (2000..=2100).contains(&date.year()) {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "invalid {field} {date}: use a date from 2000-01-01 to 2100-12-31"
+        )))
+    }
+}
+
 /// Checks a deployment environment.
 ///
 /// # Errors
@@ -160,7 +176,9 @@ pub fn check_model(new: &NewModel) -> Result<(), ServiceError> {
         within(&format!("evaluation {metric}"), *value, -1e12, 1e12)?;
     }
     if new.dataset_ids.len() > 1000 {
-        return Err(invalid("invalid dataset_ids: at most 1000 datasets".to_owned()));
+        return Err(invalid(
+            "invalid dataset_ids: at most 1000 datasets".to_owned(),
+        ));
     }
     Ok(())
 }
@@ -220,6 +238,7 @@ pub fn check_milestone(new: &NewMilestone) -> Result<(), ServiceError> {
     text("title_en", &new.title_en)?;
     text("owner", &new.owner)?;
     within("manual_progress", new.manual_progress, 0.0, 1.0)?;
+    check_date("due_on", new.due_on)?;
     match new.target {
         Some(target) => count("target", target, 1, 1_000_000_000)?,
         None if new.measure != MilestoneMeasure::Manual => {

@@ -116,7 +116,12 @@ pub async fn measured_roi(
     if requests > 0 {
         inputs.yearly_volume = requests as f64 * 365.0 / window_days as f64;
     }
-    record("yearly_volume", inputs.yearly_volume, requests > 0, Some(requests));
+    record(
+        "yearly_volume",
+        inputs.yearly_volume,
+        requests > 0,
+        Some(requests),
+    );
 
     // Automated share: decisions that assigned the request without a person.
     let (decisions, auto) = store.routing_decisions_since(since).await?;
@@ -143,8 +148,16 @@ pub async fn measured_roi(
         }
     }
     for (field, minutes, target) in [
-        ("minutes_before", &mut manual_minutes, &mut inputs.minutes_before),
-        ("minutes_after", &mut auto_minutes, &mut inputs.minutes_after),
+        (
+            "minutes_before",
+            &mut manual_minutes,
+            &mut inputs.minutes_before,
+        ),
+        (
+            "minutes_after",
+            &mut auto_minutes,
+            &mut inputs.minutes_after,
+        ),
     ] {
         let n = minutes.len();
         let measured = n >= MIN_SAMPLE;

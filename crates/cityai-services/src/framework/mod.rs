@@ -9,7 +9,7 @@ mod checks;
 mod measured;
 
 pub use checks::{
-    check_compute, check_course, check_dataset, check_enrolment, check_environment,
+    check_compute, check_course, check_dataset, check_date, check_enrolment, check_environment,
     check_milestone, check_milestone_update, check_model, check_programme, check_staff,
 };
 pub use measured::{
@@ -38,7 +38,10 @@ pub async fn link_application_model(
 ) -> Result<(), ServiceError> {
     let mut graph = store.lineage_graph().await?;
     let before = lineage::check(&graph).len();
-    if let Some(application) = graph.applications.iter_mut().find(|a| a.id == application_id)
+    if let Some(application) = graph
+        .applications
+        .iter_mut()
+        .find(|a| a.id == application_id)
         && !application.model_ids.contains(&model_id)
     {
         application.model_ids.push(model_id);
@@ -71,7 +74,9 @@ pub async fn link_model_dataset(
         model.dataset_ids.push(dataset_id);
     }
     reject_new_violations(&graph, before)?;
-    store.link_model_dataset(model_id, dataset_id, actor).await?;
+    store
+        .link_model_dataset(model_id, dataset_id, actor)
+        .await?;
     Ok(())
 }
 
@@ -79,10 +84,7 @@ pub async fn link_model_dataset(
 ///
 /// Violations already stored (a dataset reclassified upwards after it was linked) do not
 /// block unrelated links; the lineage page lists them.
-fn reject_new_violations(
-    graph: &lineage::LineageGraph,
-    before: usize,
-) -> Result<(), ServiceError> {
+fn reject_new_violations(graph: &lineage::LineageGraph, before: usize) -> Result<(), ServiceError> {
     let after = lineage::check(graph);
     if after.len() > before {
         return Err(ServiceError::Lineage(after));

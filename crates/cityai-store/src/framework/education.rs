@@ -263,8 +263,14 @@ impl Store {
     /// [`StoreError::FrameworkNotFound`] for an unknown course, [`StoreError::Database`].
     pub async fn insert_session(&self, new: &NewSession, actor: &str) -> Result<i64> {
         let mut tx = self.begin_write().await?;
-        self.framework_exists(&mut tx, "ai_courses", "id", &new.course_id.to_string(), "course")
-            .await?;
+        self.framework_exists(
+            &mut tx,
+            "ai_courses",
+            "id",
+            &new.course_id.to_string(),
+            "course",
+        )
+        .await?;
         let row = sqlx::query(
             "INSERT INTO ai_course_sessions (course_id, starts_on, place, created_at) \
              VALUES ($1, $2, $3, $4) RETURNING id",
@@ -397,7 +403,12 @@ impl Store {
     ///
     /// [`StoreError::FrameworkNotFound`] for an unknown department, [`StoreError::Database`]
     /// (also for a count below 1).
-    pub async fn set_department_staff(&self, department: &str, staff: i64, actor: &str) -> Result<()> {
+    pub async fn set_department_staff(
+        &self,
+        department: &str,
+        staff: i64,
+        actor: &str,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         self.framework_exists(&mut tx, "departments", "code", department, "department")
             .await?;

@@ -414,8 +414,14 @@ impl Store {
             .await?;
         }
         for dataset in &new.dataset_ids {
-            self.framework_exists(&mut tx, "ai_datasets", "id", &dataset.to_string(), "dataset")
-                .await?;
+            self.framework_exists(
+                &mut tx,
+                "ai_datasets",
+                "id",
+                &dataset.to_string(),
+                "dataset",
+            )
+            .await?;
         }
         let evaluation = serde_json::to_string(&new.evaluation).unwrap_or_else(|_| "{}".into());
         let row = sqlx::query(
@@ -527,12 +533,23 @@ impl Store {
     ///
     /// [`StoreError::FrameworkNotFound`] for an unknown model or dataset,
     /// [`StoreError::Database`].
-    pub async fn link_model_dataset(&self, model_id: i64, dataset_id: i64, actor: &str) -> Result<()> {
+    pub async fn link_model_dataset(
+        &self,
+        model_id: i64,
+        dataset_id: i64,
+        actor: &str,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         self.framework_exists(&mut tx, "ai_models", "id", &model_id.to_string(), "model")
             .await?;
-        self.framework_exists(&mut tx, "ai_datasets", "id", &dataset_id.to_string(), "dataset")
-            .await?;
+        self.framework_exists(
+            &mut tx,
+            "ai_datasets",
+            "id",
+            &dataset_id.to_string(),
+            "dataset",
+        )
+        .await?;
         let inserted = sqlx::query(
             "INSERT INTO ai_model_datasets (model_id, dataset_id, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (model_id, dataset_id) DO NOTHING",

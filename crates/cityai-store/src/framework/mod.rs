@@ -32,11 +32,7 @@ fn flag(row: &AnyRow, column: &str) -> Result<bool> {
 }
 
 /// Reads a text column that holds one of a stored enum's identifiers.
-fn stored<T>(
-    row: &AnyRow,
-    column: &'static str,
-    parse: impl Fn(&str) -> Option<T>,
-) -> Result<T> {
+fn stored<T>(row: &AnyRow, column: &'static str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
     let text: String = row.try_get(column)?;
     parse(&text).ok_or(StoreError::InvalidStoredValue {
         column,

@@ -186,7 +186,9 @@ impl Store {
             &mut tx,
             &AuditEvent::new(actor, "framework.milestone.create")
                 .target(format!("ai_milestone:{id}"))
-                .detail(json!({ "phase": new.phase, "measure": new.measure, "target": new.target })),
+                .detail(
+                    json!({ "phase": new.phase, "measure": new.measure, "target": new.target }),
+                ),
         )
         .await?;
         tx.commit().await?;
@@ -226,7 +228,9 @@ impl Store {
             &mut tx,
             &AuditEvent::new(actor, "framework.milestone.update")
                 .target(format!("ai_milestone:{id}"))
-                .detail(json!({ "status": update.status, "manual_progress": update.manual_progress })),
+                .detail(
+                    json!({ "status": update.status, "manual_progress": update.manual_progress }),
+                ),
         )
         .await?;
         let row = sqlx::query(&format!(
@@ -420,9 +424,10 @@ impl Store {
             let started: String = row.try_get("started")?;
             let replied: Option<String> = row.try_get("replied")?;
             let auto: Option<i64> = row.try_get("auto_assigned")?;
-            let (Some(started), Some(replied)) =
-                (from_storage(&started), replied.as_deref().and_then(from_storage))
-            else {
+            let (Some(started), Some(replied)) = (
+                from_storage(&started),
+                replied.as_deref().and_then(from_storage),
+            ) else {
                 continue;
             };
             let minutes = (replied - started).num_seconds() as f64 / 60.0;
@@ -457,9 +462,7 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| Ok(row.try_get("name")?))
-            .collect()
+        rows.iter().map(|row| Ok(row.try_get("name")?)).collect()
     }
 
     /// Counts register entries per category and stage, by category then stage.
@@ -475,7 +478,13 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get("category")?, row.try_get("stage")?, row.try_get("n")?)))
+            .map(|row| {
+                Ok((
+                    row.try_get("category")?,
+                    row.try_get("stage")?,
+                    row.try_get("n")?,
+                ))
+            })
             .collect()
     }
 }
