@@ -116,7 +116,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::FrameworkDuplicate`] when the code is taken, [`StoreError::Database`].
+    /// [`crate::StoreError::FrameworkDuplicate`] when the code is taken, [`crate::StoreError::Database`].
     pub async fn insert_programme(&self, new: &NewProgramme, actor: &str) -> Result<i64> {
         let now = to_storage(Utc::now());
         let mut tx = self.begin_write().await?;
@@ -149,7 +149,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Database`] and [`StoreError::InvalidStoredValue`].
+    /// [`crate::StoreError::Database`] and [`crate::StoreError::InvalidStoredValue`].
     pub async fn programmes(&self) -> Result<Vec<Programme>> {
         let rows = sqlx::query(
             "SELECT id, code, name_zh, name_en, level, partner FROM ai_programmes ORDER BY code",
@@ -171,7 +171,7 @@ impl Store {
                 })
             })
             .collect::<Result<_>>()?;
-        programmes.sort_by(|a, b| a.programme.level.cmp(&b.programme.level));
+        programmes.sort_by_key(|p| p.programme.level);
         Ok(programmes)
     }
 
@@ -179,8 +179,8 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::FrameworkNotFound`] for an unknown programme or application,
-    /// [`StoreError::FrameworkDuplicate`] when the code is taken, [`StoreError::Database`].
+    /// [`crate::StoreError::FrameworkNotFound`] for an unknown programme or application,
+    /// [`crate::StoreError::FrameworkDuplicate`] when the code is taken, [`crate::StoreError::Database`].
     pub async fn insert_course(&self, new: &NewCourse, actor: &str) -> Result<i64> {
         let mut tx = self.begin_write().await?;
         self.framework_exists(
@@ -231,7 +231,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Database`].
+    /// [`crate::StoreError::Database`].
     pub async fn courses(&self) -> Result<Vec<Course>> {
         let rows = sqlx::query(
             "SELECT id, programme_id, code, title_zh, title_en, hours, application_id \
@@ -260,7 +260,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::FrameworkNotFound`] for an unknown course, [`StoreError::Database`].
+    /// [`crate::StoreError::FrameworkNotFound`] for an unknown course, [`crate::StoreError::Database`].
     pub async fn insert_session(&self, new: &NewSession, actor: &str) -> Result<i64> {
         let mut tx = self.begin_write().await?;
         self.framework_exists(
@@ -297,7 +297,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Database`] and [`StoreError::InvalidStoredValue`].
+    /// [`crate::StoreError::Database`] and [`crate::StoreError::InvalidStoredValue`].
     pub async fn sessions(&self) -> Result<Vec<CourseSession>> {
         let rows = sqlx::query(
             "SELECT id, course_id, starts_on, place FROM ai_course_sessions ORDER BY starts_on, id",
@@ -325,8 +325,8 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::FrameworkNotFound`] for an unknown session or department,
-    /// [`StoreError::Database`] (also for completions above enrolments).
+    /// [`crate::StoreError::FrameworkNotFound`] for an unknown session or department,
+    /// [`crate::StoreError::Database`] (also for completions above enrolments).
     pub async fn record_enrolment(&self, enrolment: &Enrolment, actor: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
         self.framework_exists(
@@ -377,7 +377,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Database`].
+    /// [`crate::StoreError::Database`].
     pub async fn enrolments(&self) -> Result<Vec<Enrolment>> {
         let rows = sqlx::query(
             "SELECT session_id, department_code, enrolled, completed FROM ai_enrolments \
@@ -401,7 +401,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::FrameworkNotFound`] for an unknown department, [`StoreError::Database`]
+    /// [`crate::StoreError::FrameworkNotFound`] for an unknown department, [`crate::StoreError::Database`]
     /// (also for a count below 1).
     pub async fn set_department_staff(
         &self,
@@ -438,7 +438,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Database`].
+    /// [`crate::StoreError::Database`].
     pub async fn education_coverage(
         &self,
         department: Option<&str>,
@@ -478,7 +478,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Database`].
+    /// [`crate::StoreError::Database`].
     pub async fn programme_reach(&self) -> Result<Vec<LevelReach>> {
         let rows = sqlx::query(
             "SELECT p.level, COUNT(DISTINCT p.id) AS programmes, COUNT(DISTINCT c.id) AS courses, \
