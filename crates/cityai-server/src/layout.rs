@@ -54,6 +54,9 @@ pub(crate) fn page(
                             @if matches!(user.role(), cityai_core::Role::Auditor | cityai_core::Role::Admin) {
                                 a href="/audit" { (t(lang, "nav.audit")) }
                             }
+                            @if user.role() != cityai_core::Role::Citizen {
+                                a href="/framework" { (t(lang, "nav.framework")) }
+                            }
                         }
                     }
                     div.account {

@@ -12,6 +12,9 @@ mod dashboard_view;
 mod detail_view;
 mod error;
 mod filters;
+mod framework_api;
+mod framework_export;
+mod framework_view;
 mod hotspots_view;
 mod intake_api;
 mod knowledge_view;
@@ -195,6 +198,7 @@ pub fn router(state: AppState) -> Router {
         .route("/open311/v2/services/{file}", get(open311::get_service))
         .route("/open311/v2/requests/{file}", get(open311::get_request))
         .route("/open311/v2/tokens/{file}", get(open311::get_token))
+        .merge(framework_routes())
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -234,6 +238,57 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+}
+
+/// The AI framework's console pages and JSON API.
+fn framework_routes() -> Router<AppState> {
+    use axum::routing::post;
+    use framework_api as fa;
+    use framework_view as fv;
+    Router::new()
+        .route("/framework", get(fv::overview))
+        .route("/framework/inventory", get(fv::inventory))
+        .route("/framework/education", get(fv::education))
+        .route("/framework/roi", get(fv::roi))
+        .route("/framework/roadmap", get(fv::roadmap))
+        .route("/framework/metrics", get(fv::metrics))
+        .route("/framework/export/{file}", get(fv::export))
+        .route("/api/v1/framework/inventory", get(fa::inventory))
+        .route("/api/v1/framework/lineage", get(fa::lineage))
+        .route(
+            "/api/v1/framework/environments",
+            post(fa::create_environment),
+        )
+        .route("/api/v1/framework/compute", post(fa::create_compute))
+        .route("/api/v1/framework/datasets", post(fa::create_dataset))
+        .route("/api/v1/framework/models", post(fa::create_model))
+        .route(
+            "/api/v1/framework/models/{id}/datasets",
+            post(fa::link_model_dataset),
+        )
+        .route(
+            "/api/v1/framework/applications/{id}/models",
+            post(fa::link_application_model),
+        )
+        .route("/api/v1/framework/education", get(fa::education))
+        .route("/api/v1/framework/programmes", post(fa::create_programme))
+        .route("/api/v1/framework/courses", post(fa::create_course))
+        .route("/api/v1/framework/sessions", post(fa::create_session))
+        .route("/api/v1/framework/enrolments", post(fa::record_enrolment))
+        .route("/api/v1/framework/staff", post(fa::set_staff))
+        .route("/api/v1/framework/roi", post(fa::calculate_roi))
+        .route("/api/v1/framework/roi/measured", get(fa::measured_roi))
+        .route(
+            "/api/v1/framework/roi/scenarios",
+            get(fa::roi_scenarios).post(fa::save_roi_scenario),
+        )
+        .route("/api/v1/framework/roadmap", get(fa::roadmap))
+        .route("/api/v1/framework/milestones", post(fa::create_milestone))
+        .route(
+            "/api/v1/framework/milestones/{id}",
+            post(fa::update_milestone),
+        )
+        .route("/api/v1/framework/metrics", get(fa::metrics))
 }
 
 /// Pages load only their own style sheet, script and forms, and may not be framed.

@@ -73,6 +73,32 @@ const AUDIT_READ: &[Role] = &[Role::Auditor, Role::Admin];
 /// Staff who draft, edit and approve replies. Handlers only for their own department.
 const REPLY_STAFF: &[Role] = &[Role::Handler, Role::Reviewer];
 
+/// Who reads the AI framework: the AI office keeps it; administrators, reviewers (the
+/// ethics committee's staff) and auditors read it.
+const FRAMEWORK_READ: &[Role] = &[Role::AiOffice, Role::Admin, Role::Reviewer, Role::Auditor];
+
+/// Who reads education programmes and coverage: also handlers, for their own department.
+const EDUCATION_READ: &[Role] = &[
+    Role::AiOffice,
+    Role::Admin,
+    Role::Reviewer,
+    Role::Auditor,
+    Role::Handler,
+];
+
+/// Who reads the framework overview: every member of staff.
+const FRAMEWORK_OVERVIEW: &[Role] = &[
+    Role::Operator,
+    Role::Handler,
+    Role::Reviewer,
+    Role::Admin,
+    Role::Auditor,
+    Role::AiOffice,
+];
+
+/// Who writes the inventory, programmes, ROI scenarios and the roadmap.
+const FRAMEWORK_WRITE: &[Role] = &[Role::AiOffice];
+
 const fn row(verb: Verb, path: &'static str, access: Access) -> RoutePolicy {
     RoutePolicy { verb, path, access }
 }
@@ -198,6 +224,143 @@ pub const ROUTES: &[RoutePolicy] = &[
     row(Verb::Get, "/open311/v2/services/{file}", Access::Public),
     row(Verb::Get, "/open311/v2/requests/{file}", Access::Public),
     row(Verb::Get, "/open311/v2/tokens/{file}", Access::Public),
+    row(Verb::Get, "/framework", Access::Roles(FRAMEWORK_OVERVIEW)),
+    row(
+        Verb::Get,
+        "/framework/inventory",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/framework/education",
+        Access::Roles(EDUCATION_READ),
+    ),
+    row(Verb::Get, "/framework/roi", Access::Roles(FRAMEWORK_READ)),
+    row(
+        Verb::Get,
+        "/framework/roadmap",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/framework/metrics",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/framework/export/{file}",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/inventory",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/lineage",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/environments",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/compute",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/datasets",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/models",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/models/{id}/datasets",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/applications/{id}/models",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/education",
+        Access::Roles(EDUCATION_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/programmes",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/courses",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/sessions",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/enrolments",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/staff",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/roi",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/roi/measured",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/roi/scenarios",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/roi/scenarios",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/roadmap",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/milestones",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/milestones/{id}",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/metrics",
+        Access::Roles(FRAMEWORK_READ),
+    ),
     row(Verb::Any, "/api/{*rest}", Access::Public),
 ];
 

@@ -156,8 +156,8 @@ fn request_as(role: Option<Role>, method: &str, uri: &str, body: &str) -> Reques
 
 /// The expected matrix, written out by hand rather than read from the policy, so that a
 /// change to the policy must be made in both places. Each entry lists the roles admitted:
-/// c citizen, o operator, h handler, r reviewer, a admin, u auditor; `*` everyone signed in;
-/// `public` everyone.
+/// c citizen, o operator, h handler, r reviewer, a admin, u auditor, g AI office; `*` everyone
+/// signed in; `public` everyone.
 const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/", "public"),
     ("GET", "/login", "public"),
@@ -214,6 +214,35 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/open311/v2/services/{file}", "public"),
     ("GET", "/open311/v2/requests/{file}", "public"),
     ("GET", "/open311/v2/tokens/{file}", "public"),
+    ("GET", "/framework", "ohraug"),
+    ("GET", "/framework/inventory", "raug"),
+    ("GET", "/framework/education", "hraug"),
+    ("GET", "/framework/roi", "raug"),
+    ("GET", "/framework/roadmap", "raug"),
+    ("GET", "/framework/metrics", "raug"),
+    ("GET", "/framework/export/{file}", "raug"),
+    ("GET", "/api/v1/framework/inventory", "raug"),
+    ("GET", "/api/v1/framework/lineage", "raug"),
+    ("POST", "/api/v1/framework/environments", "g"),
+    ("POST", "/api/v1/framework/compute", "g"),
+    ("POST", "/api/v1/framework/datasets", "g"),
+    ("POST", "/api/v1/framework/models", "g"),
+    ("POST", "/api/v1/framework/models/{id}/datasets", "g"),
+    ("POST", "/api/v1/framework/applications/{id}/models", "g"),
+    ("GET", "/api/v1/framework/education", "hraug"),
+    ("POST", "/api/v1/framework/programmes", "g"),
+    ("POST", "/api/v1/framework/courses", "g"),
+    ("POST", "/api/v1/framework/sessions", "g"),
+    ("POST", "/api/v1/framework/enrolments", "g"),
+    ("POST", "/api/v1/framework/staff", "g"),
+    ("POST", "/api/v1/framework/roi", "raug"),
+    ("GET", "/api/v1/framework/roi/measured", "raug"),
+    ("GET", "/api/v1/framework/roi/scenarios", "raug"),
+    ("POST", "/api/v1/framework/roi/scenarios", "g"),
+    ("GET", "/api/v1/framework/roadmap", "raug"),
+    ("POST", "/api/v1/framework/milestones", "g"),
+    ("POST", "/api/v1/framework/milestones/{id}", "g"),
+    ("GET", "/api/v1/framework/metrics", "raug"),
     ("GET", "/api/{*rest}", "public"),
 ];
 

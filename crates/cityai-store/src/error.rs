@@ -79,6 +79,12 @@ pub enum StoreError {
     #[error("API key {0:?} not found or already revoked")]
     ApiKeyNotFound(String),
 
+    #[error("{kind} {key:?} not found; list the existing ones first")]
+    FrameworkNotFound { kind: &'static str, key: String },
+
+    #[error("{kind} {key:?} already exists; choose another code")]
+    FrameworkDuplicate { kind: &'static str, key: String },
+
     #[error("database error")]
     Database(#[from] sqlx::Error),
 }

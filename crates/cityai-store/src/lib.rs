@@ -9,6 +9,7 @@
 
 mod audit;
 mod error;
+mod framework;
 mod import;
 mod knowledge;
 mod masking;
@@ -31,6 +32,12 @@ use sqlx::{AnyPool, Executor};
 pub use audit::{AuditEvent, AuditRecord, AuditVerification, BrokenLink, ChainBreak, GENESIS_HASH};
 pub use cityai_core::ImportRow;
 pub use error::StoreError;
+pub use framework::{
+    ApplicationSummary, ComputeResource, Course, CourseSession, Dataset, DepartmentCoverage,
+    Enrolment, Environment, HandlingSample, LevelReach, MeasureCounts, Milestone, MilestoneUpdate,
+    Model, NewComputeResource, NewCourse, NewDataset, NewEnvironment, NewMilestone, NewModel,
+    NewProgramme, NewSession, Phase, Programme, RoiScenario,
+};
 pub use import::{ImportFile, ImportResult, RowConflict};
 pub use knowledge::{KnowledgeImportResult, NewChunk, NewKnowledgeSource, StoredChunk};
 pub use masking::UnmaskedText;
