@@ -97,8 +97,15 @@ pub(crate) async fn page_view(
         general_only: false,
     };
     let llm = state.llm.clone();
-    let result =
-        cityai_services::knowledge::ask(&index, question, &options, llm.as_deref(), lang).await;
+    let result = cityai_services::knowledge::ask_gated(
+        &state.store,
+        &index,
+        question,
+        &options,
+        llm.as_deref(),
+        lang,
+    )
+    .await;
     let result = match result {
         Ok(result) => result,
         Err(err) => {

@@ -227,6 +227,9 @@ pub(crate) fn actor_name(actor: &str) -> &str {
 
 /// Returns how a draft was written, in the reader's language.
 pub(crate) fn generator_label(lang: Lang, generator: &str) -> String {
+    if generator == cityai_services::replies::MANUAL_GENERATOR {
+        return t(lang, "reply.generator_manual").to_owned();
+    }
     match generator.strip_prefix("llm:") {
         Some(model) => cityai_core::i18n::tf(lang, "reply.generator_llm", &[("model", &model)]),
         None => t(lang, "reply.generator_template").to_owned(),

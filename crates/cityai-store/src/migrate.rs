@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "ai_register",
         sql: include_str!("../migrations/sqlite/0013_ai_register.sql"),
     },
+    Migration {
+        version: 14,
+        name: "ai_governance",
+        sql: include_str!("../migrations/sqlite/0014_ai_governance.sql"),
+    },
 ];
 
 /// The schema version this build writes.
