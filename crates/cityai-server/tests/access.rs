@@ -156,8 +156,8 @@ fn request_as(role: Option<Role>, method: &str, uri: &str, body: &str) -> Reques
 
 /// The expected matrix, written out by hand rather than read from the policy, so that a
 /// change to the policy must be made in both places. Each entry lists the roles admitted:
-/// c citizen, o operator, h handler, r reviewer, a admin, u auditor; `*` everyone signed in;
-/// `public` everyone.
+/// c citizen, o operator, h handler, r reviewer, a admin, u auditor, g AI office; `*` everyone
+/// signed in; `public` everyone.
 const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/", "public"),
     ("GET", "/login", "public"),

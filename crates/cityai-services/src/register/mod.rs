@@ -83,11 +83,12 @@ fn log_closed(code: &str, reason: &GateClosed) {
 }
 
 /// Keeps a routing decision but sends the request to triage, recording the reason in the
-/// decision's details under `gate`.
+/// decision's details: `gate` as data, `gate_message` as an English sentence.
 pub fn hold_for_triage(decision: &mut RoutingDecision, reason: &GateClosed) {
     decision.auto_assign = false;
     if let Ok(mut details) = serde_json::from_str::<Value>(&decision.details_json) {
-        details["gate"] = Value::String(reason.to_string());
+        details["gate"] = json!(reason);
+        details["gate_message"] = Value::String(reason.to_string());
         decision.details_json = details.to_string();
     }
 }

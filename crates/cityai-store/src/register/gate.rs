@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use cityai_core::time::from_storage;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::{Decision, Review, Stage};
@@ -21,7 +21,7 @@ use crate::{Result, Store};
 pub const GATE_TTL: Duration = Duration::from_secs(5);
 
 /// Why an application may not run now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum GateClosed {
     /// No register entry has the code.

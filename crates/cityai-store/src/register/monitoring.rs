@@ -2,7 +2,9 @@
 //! events the platform stores: routing decisions and staff feedback on them, reply drafts
 //! and published replies, reception conversations, and citizens' feedback on the register.
 //!
-//! Every period is half-open, `[from, to)`, compared as stored RFC 3339 UTC text.
+//! Every period is half-open, `[from, to)`, compared as stored RFC 3339 UTC text. Stored
+//! times have whole seconds, so `to` is rounded up to the next whole second: an event in the
+//! same second as `to` counts.
 
 use chrono::{DateTime, Utc};
 use cityai_core::time::to_storage;
@@ -76,6 +78,16 @@ pub struct MonitoringRecord {
     pub recorded_at: String,
 }
 
+/// Returns the stored-text bounds of `[from, to)`, with `to` rounded up to a whole second.
+fn bounds(from: DateTime<Utc>, to: DateTime<Utc>) -> (String, String) {
+    let rounded = if to.timestamp_subsec_nanos() == 0 {
+        to
+    } else {
+        to + chrono::Duration::seconds(1)
+    };
+    (to_storage(from), to_storage(rounded))
+}
+
 fn ratio(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
@@ -91,7 +103,7 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<RoutingFigures> {
-        let (from, to) = (to_storage(from), to_storage(to));
+        let (from, to) = bounds(from, to);
         let decisions = sqlx::query(
             "SELECT COUNT(*) AS decisions, COALESCE(SUM(auto_assigned), 0) AS auto_assigned \
              FROM routing_decisions WHERE created_at >= $1 AND created_at < $2",
@@ -142,7 +154,7 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<DraftingFigures> {
-        let (from, to) = (to_storage(from), to_storage(to));
+        let (from, to) = bounds(from, to);
         let drafts = sqlx::query(
             "SELECT COALESCE(SUM(CASE WHEN generator = 'manual' THEN 0 ELSE 1 END), 0) AS ai, \
              COALESCE(SUM(CASE WHEN generator = 'manual' THEN 1 ELSE 0 END), 0) AS manual \
@@ -178,13 +190,14 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<ReceptionFigures> {
+        let (start, end) = bounds(from, to);
         let row = sqlx::query(
             "SELECT COUNT(*) AS conversations, COUNT(request_id) AS requests, \
              COUNT(handoff_at) AS handoffs FROM reception_conversations \
              WHERE created_at >= $1 AND created_at < $2",
         )
-        .bind(to_storage(from))
-        .bind(to_storage(to))
+        .bind(&start)
+        .bind(&end)
         .fetch_one(&self.pool)
         .await?;
         let conversations: i64 = row.try_get("conversations")?;
@@ -210,14 +223,15 @@ impl Store {
         to: DateTime<Utc>,
     ) -> Result<(i64, i64)> {
         let id = application_id(&self.pool, code).await?;
+        let (start, end) = bounds(from, to);
         let row = sqlx::query(
             "SELECT COUNT(*) AS received, \
              COALESCE(SUM(CASE WHEN status = 'published' THEN 1 ELSE 0 END), 0) AS published \
              FROM ai_feedback WHERE application_id = $1 AND created_at >= $2 AND created_at < $3",
         )
         .bind(id)
-        .bind(to_storage(from))
-        .bind(to_storage(to))
+        .bind(&start)
+        .bind(&end)
         .fetch_one(&self.pool)
         .await?;
         Ok((row.try_get("received")?, row.try_get("published")?))
