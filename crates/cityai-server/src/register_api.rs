@@ -190,7 +190,7 @@ pub(crate) struct CreateBody {
     fields: ApplicationFields,
 }
 
-/// Registers a proposed application and answers `201 Created`.
+/// Registers a proposed application and returns `201 Created`.
 pub(crate) async fn create(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -299,7 +299,7 @@ pub(crate) struct ReviewBody {
     panel: Vec<i64>,
 }
 
-/// Opens a review case and answers `201 Created`.
+/// Opens a review case and returns `201 Created`.
 pub(crate) async fn open_review(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -427,7 +427,7 @@ pub(crate) struct MonitoringBody {
 }
 
 /// Stores a monitoring record: measured from live data for CityAI's own features, or the
-/// figures reported for other applications. Answers `201 Created`.
+/// figures reported for other applications. Returns `201 Created`.
 pub(crate) async fn record_monitoring(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -585,7 +585,7 @@ pub(crate) struct MemberBody {
     affiliation: String,
 }
 
-/// Adds a committee member and answers `201 Created` with the id.
+/// Adds a committee member and returns `201 Created` with the id.
 pub(crate) async fn add_member(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -645,7 +645,7 @@ pub(crate) struct OrganisationBody {
     kind: OrganisationKind,
 }
 
-/// Adds an organisation and answers `201 Created`.
+/// Adds an organisation and returns `201 Created`.
 pub(crate) async fn add_organisation(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -715,7 +715,7 @@ pub(crate) struct CategoryBody {
     name_en: String,
 }
 
-/// Adds an application category and answers `201 Created`.
+/// Adds an application category and returns `201 Created`.
 pub(crate) async fn add_category(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

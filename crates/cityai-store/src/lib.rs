@@ -39,9 +39,9 @@ pub use migrate::{LATEST_VERSION, MIGRATIONS};
 pub use reception::{ReceptionConversation, ReceptionExchange, ReceptionTurn};
 pub use register::{
     AiApplication, AiCategory, ApplicationFields, ApprovedEntry, CommitteeMember, Conflict,
-    Criterion, Decision, DraftingFigures, DueReview, Feedback, FeedbackStatus, Funds, GateCache,
-    GateClosed, GateStatus, MAX_CODE_CHARS, MAX_FEEDBACK_CHARS, MAX_FIELD_CHARS, ModelType,
-    MonitoringRecord, MonitoringSource, NewDecision, Organisation, OrganisationKind,
+    Criterion, Decision, DraftingFigures, DueReview, Feedback, FeedbackStatus, Funds, GATE_TTL,
+    GateCache, GateClosed, GateStatus, MAX_CODE_CHARS, MAX_FEEDBACK_CHARS, MAX_FIELD_CHARS,
+    ModelType, MonitoringRecord, MonitoringSource, NewDecision, Organisation, OrganisationKind,
     ParticipantRole, Participation, PublicationCategory, RankedApplication, ReceptionFigures,
     Review, ReviewDue, ReviewKind, RiskLevel, RoutingFigures, Score, Stage,
 };

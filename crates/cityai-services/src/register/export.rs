@@ -5,8 +5,8 @@
 //! Both standards' exports carry the entries the public page shows (every stage but
 //! `proposed`). The mapping of each column is documented in docs/ai-register.md.
 //!
-//! NOTE: the column and field names follow the two standards as published, but no importer
-//! of either register was run against these files; check them before a bulk upload.
+//! NOTE: the column and field names follow the two standards as published. No importer of
+//! either register was run against these files, so check them before a bulk upload.
 
 use cityai_store::{AiApplication, PublicationCategory, Stage, Store};
 use serde_json::{Value, json};

@@ -33,7 +33,7 @@ use crate::ServiceError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Supervision {
     pub risk_level: RiskLevel,
-    /// The longest gap between two monitoring records, in months.
+    /// The maximum gap between two monitoring records, in months.
     pub monitoring_interval_months: u32,
     /// Whether the expert committee must review the application before it runs.
     pub committee_review_required: bool,

@@ -1,9 +1,9 @@
 //! CityAI's own AI features as register entries, registered when the store opens.
 //!
 //! Each feature runs only while its entry's gate is open. A new installation records an
-//! installation approval for each (see [`Store::ensure_builtin_ai_application`]) so that a
-//! fresh system works; the AI office then reviews, suspends or retires them like any other
-//! application. An entry that exists is never overwritten.
+//! installation approval for each, so that a fresh system works (see
+//! [`Store::ensure_builtin_ai_application`]). The AI office then reviews, suspends or retires
+//! them like any other application. An entry that exists is never overwritten.
 
 use chrono::{DateTime, Utc};
 

@@ -1,9 +1,9 @@
 //! The gate of an AI application: it is open while the application is in a running stage
 //! (pilot or in use) and its latest ethical review decision approved it for the current time.
 //!
-//! Features check their gate on every use, so the answer is cached for a few seconds. A
-//! change made through this store clears the cache of this process at once; other processes
-//! that share the database see it when their cached answer is older than [`GATE_TTL`].
+//! Features check their gate on every use, so the status is cached for a few seconds. A
+//! change made through this store clears the cache of this process at once. Other processes
+//! that share the database see it when their cached status is older than [`GATE_TTL`].
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -17,10 +17,10 @@ use sqlx::Row;
 use super::{Decision, Review, Stage};
 use crate::{Result, Store};
 
-/// How long a gate answer is reused before the database is read again.
+/// How long a gate status is reused before the database is read again.
 pub const GATE_TTL: Duration = Duration::from_secs(5);
 
-/// Why an application may not run now.
+/// The reason an application may not run now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum GateClosed {
@@ -75,7 +75,7 @@ impl GateStatus {
     }
 }
 
-/// Gate answers of this process, each reused for [`GATE_TTL`].
+/// Gate statuses of this process, each reused for [`GATE_TTL`].
 #[derive(Debug, Default)]
 pub struct GateCache {
     entries: Mutex<HashMap<String, (Instant, GateStatus)>>,
@@ -105,7 +105,7 @@ impl GateCache {
 }
 
 impl Store {
-    /// Returns whether the application `code` may run now, from the cache when the answer
+    /// Returns whether the application `code` may run now, from the cache when the status
     /// is younger than [`GATE_TTL`].
     ///
     /// # Errors
@@ -180,7 +180,7 @@ impl Store {
     }
 }
 
-/// Checks whether a decided review approves at `now`, or says why not.
+/// Checks whether a decided review approves at `now`, or returns the reason it does not.
 pub(crate) fn approval_state(
     code: &str,
     review: &Review,

@@ -1,5 +1,5 @@
 //! The AI register (AI 应用场景登记): applications with their public fields, lifecycle,
-//! categories, and the gate that says whether an application may run now.
+//! categories, and the gate that decides whether an application may run now.
 //!
 //! Selection, ethical review, participation, funds, monitoring and feedback live in the
 //! submodules. Every change is written to the audit trail in the same transaction and
@@ -23,7 +23,7 @@ use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-pub use gate::{GateCache, GateClosed, GateStatus};
+pub use gate::{GATE_TTL, GateCache, GateClosed, GateStatus};
 pub use monitoring::{DraftingFigures, MonitoringRecord, ReceptionFigures, RoutingFigures};
 pub use participation::{Feedback, Funds, MAX_FEEDBACK_CHARS, Organisation, Participation};
 pub use review::{CommitteeMember, Conflict, DueReview, NewDecision, Review, ReviewDue};
@@ -39,10 +39,10 @@ use crate::{Result, Store, StoreError};
 /// The schema version that added the register's fields and tables.
 pub(crate) const REGISTER_VERSION: i64 = 14;
 
-/// The longest code of an application, in characters.
+/// The maximum length of an application's code, in characters.
 pub const MAX_CODE_CHARS: usize = 64;
 
-/// The longest free-text register field, in characters.
+/// The maximum length of a free-text register field, in characters.
 pub const MAX_FIELD_CHARS: usize = 4_000;
 
 /// An application category.

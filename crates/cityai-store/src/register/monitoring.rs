@@ -30,7 +30,7 @@ pub struct RoutingFigures {
     /// Router suggestions that staff corrected.
     pub corrected: i64,
     /// `confirmed / (confirmed + corrected)`: the router's accuracy on the requests a person
-    /// checked. `None` when nobody checked one.
+    /// checked. `None` when no person checked one.
     pub accuracy: Option<f64>,
     /// Corrections of requests the router had assigned automatically.
     pub overrides: i64,

@@ -1,6 +1,5 @@
-//! Who takes part in an application and what it costs: organisations and their roles,
-//! fiscal funds per year, and citizens' feedback, which is stored masked and shown only
-//! after moderation.
+//! Participation and cost of an application: organisations and their roles, fiscal funds
+//! per year, and citizens' feedback, which is stored masked and shown only after moderation.
 
 use chrono::Utc;
 use cityai_core::time::to_storage;
@@ -12,7 +11,7 @@ use super::{FeedbackStatus, OrganisationKind, ParticipantRole, application_id};
 use crate::audit::{self, AuditEvent};
 use crate::{Result, Store, StoreError};
 
-/// The longest feedback a citizen may leave, in characters.
+/// The maximum length of a citizen's feedback, in characters.
 pub const MAX_FEEDBACK_CHARS: usize = 2_000;
 
 /// An organisation taking part in the register's applications.

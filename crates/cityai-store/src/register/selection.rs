@@ -1,9 +1,9 @@
 //! Selection of applications: weighted criteria, scores from several scorers, the ranked
 //! list, and the approved scenario list of each year.
 //!
-//! An application's weighted score is the mean score on each active criterion (over its
-//! scorers) weighted by the criterion's weight and divided by the sum of the weights of the
-//! criteria it was scored on, so it stays on the 0 to 5 scale of the scores.
+//! An application's weighted score weights the mean score on each active criterion (over
+//! its scorers) by the criterion's weight. The sum is divided by the weights of the criteria
+//! it was scored on, so it stays on the 0 to 5 scale of the scores.
 
 use std::collections::HashMap;
 
@@ -66,6 +66,9 @@ pub struct ApprovedEntry {
     pub approved_by: String,
     pub approved_at: String,
 }
+
+/// An application's entry with its scores by criterion and its scorers, while ranking.
+type Collected = (RankedApplication, HashMap<String, Vec<f64>>, Vec<String>);
 
 impl Store {
     /// Returns every criterion, active ones first.
@@ -247,8 +250,7 @@ impl Store {
         .await?;
 
         // Collect each application's scores per criterion.
-        let mut by_application: Vec<(RankedApplication, HashMap<String, Vec<f64>>, Vec<String>)> =
-            Vec::new();
+        let mut by_application: Vec<Collected> = Vec::new();
         for row in &rows {
             let code: String = row.try_get("code")?;
             let criterion: String = row.try_get("criterion_code")?;

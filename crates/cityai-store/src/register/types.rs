@@ -71,9 +71,9 @@ impl Stage {
 
     /// Returns whether the lifecycle allows a move from `self` to `to`.
     ///
-    /// Proposals go under review, then to a pilot or straight into use; running
-    /// applications can be suspended and resumed; anything but a retired application can
-    /// retire, and retirement is final.
+    /// Proposals go under review, then to a pilot or straight into use. Running
+    /// applications can be suspended and resumed. Any application can retire, and
+    /// retirement is final.
     pub fn may_move_to(self, to: Stage) -> bool {
         use Stage::*;
         match (self, to) {
@@ -139,7 +139,7 @@ text_enum!(
 );
 
 text_enum!(
-    /// Why an ethical review case was opened.
+    /// The reason an ethical review case was opened.
     ReviewKind, "kind", {
         HighRisk => "high_risk",
         SocialExperiment => "social_experiment",
@@ -191,7 +191,7 @@ text_enum!(
 );
 
 text_enum!(
-    /// Where a monitoring record's figures come from.
+    /// The source of a monitoring record's figures.
     MonitoringSource, "source", {
         /// Computed from CityAI's own stored events.
         Measured => "measured",
