@@ -105,7 +105,8 @@ impl Store {
     ) -> Result<RoutingFigures> {
         let (from, to) = bounds(from, to);
         let decisions = sqlx::query(
-            "SELECT COUNT(*) AS decisions, COALESCE(SUM(auto_assigned), 0) AS auto_assigned \
+            "SELECT COUNT(*) AS decisions, \
+             COALESCE(SUM(CASE WHEN auto_assigned = 1 THEN 1 ELSE 0 END), 0) AS auto_assigned \
              FROM routing_decisions WHERE created_at >= $1 AND created_at < $2",
         )
         .bind(&from)
