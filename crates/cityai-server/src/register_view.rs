@@ -667,7 +667,9 @@ pub(crate) async fn stage_post(
     let lang = page_lang.lang;
     let heading = t(lang, "register.stage_heading");
     let result = match Stage::parse(&form.stage) {
-        Ok(_) if form.reason.trim().is_empty() => Err(t(lang, "register.reason_label").to_owned()),
+        Ok(_) if form.reason.trim().is_empty() => {
+            Err(t(lang, "register.reason_missing").to_owned())
+        }
         Ok(stage) => state
             .store
             .set_ai_stage(&code, stage, form.reason.trim(), &principal.actor())

@@ -482,6 +482,20 @@ async fn lifecycle_from_proposal_to_retirement() {
         .find(|i| i["code"] == code)
         .cloned();
     assert_eq!(entry.unwrap()["state"], "due", "{due}");
+    let (status, html) = page(&test, Some(&test.reviewer_key), "/register").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("<tr data-code=\"{code}\">")),
+        "{html}"
+    );
+    assert!(
+        html.contains("id=\"due-table\""),
+        "the console lists the due review: {html}"
+    );
+    assert!(
+        !html.contains("feedback-queue"),
+        "only the AI office moderates"
+    );
 
     // Sixty-one days later the approval has expired: the gate closes and the review is overdue.
     let later = now + Duration::days(61);
