@@ -707,7 +707,7 @@ async fn expired_routing_approval_sends_requests_to_triage() {
         "{details}"
     );
 
-    // The batch path of `cityai route` and imports holds requests as well.
+    // The batch path of `cityai route` and imports also sends requests to triage.
     let id = test
         .store
         .insert_request(&NewRequest::new(Channel::Hotline, confident[2].clone()))
@@ -722,7 +722,7 @@ async fn expired_routing_approval_sends_requests_to_triage() {
         cityai_core::RequestStatus::Triage
     );
 
-    // The triage page says why.
+    // The request page shows the reason.
     let (_, triage) = page(
         &test,
         Some(&test.reviewer_key),
@@ -741,7 +741,7 @@ async fn expired_routing_approval_sends_requests_to_triage() {
 }
 
 #[tokio::test]
-async fn expired_drafting_approval_leaves_the_reply_to_the_handler() {
+async fn expired_drafting_approval_gives_manual_draft() {
     let test = test_app(None).await;
     expire(&test.store, "cityai.reply_drafting").await;
     let (status, draft) = api(

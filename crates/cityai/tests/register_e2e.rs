@@ -1,8 +1,8 @@
 //! End-to-end test of the public AI register: the real `cityai serve --demo` process driven
 //! by headless Chromium through ChromeDriver, in Chinese and in English.
 //!
-//! A visitor reads the register and leaves feedback in each language without signing in;
-//! the feedback stays hidden until AI-office staff publish it from the console.
+//! A visitor reads the register and leaves feedback in each language without signing in.
+//! The feedback stays hidden until AI-office staff publish it from the console.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -198,7 +198,7 @@ fn public_register_in_chromium() {
     assert_eq!(office.find_all("ul.feedback-queue li").len(), 1);
     office.assert_no_console_errors("moderation");
 
-    // The visitor now sees the published feedback, masked, and not the pending one.
+    // The published feedback now shows to the visitor, masked, and the pending one does not.
     visitor.goto(&format!("{base}/ai-register/cityai.reception?lang=zh-CN"));
     let published = visitor.text(&visitor.find("#published-feedback"));
     assert!(published.contains("夜间能否转人工"), "{published}");
