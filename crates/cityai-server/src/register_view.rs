@@ -519,11 +519,7 @@ fn reviews_section(lang: Lang, reviews: &[Review], offset: chrono::FixedOffset) 
 fn figure(name: &str, value: &serde_json::Value) -> String {
     match value.as_f64() {
         None => "–".to_owned(),
-        Some(share)
-            if name.ends_with("_share") || name.ends_with("_rate") || name == "accuracy" =>
-        {
-            crate::views::percent(share)
-        }
+        Some(share) if is_share(name) => crate::views::percent(share),
         Some(number) if number.fract() == 0.0 => format!("{number:.0}"),
         Some(number) => format!("{number:.2}"),
     }
@@ -534,6 +530,50 @@ fn figures_list(figures: &serde_json::Map<String, serde_json::Value>) -> Markup 
         ul.chips { @for (name, value) in figures {
             li data-figure=(name) { (name) ": " (figure(name, value)) }
         } }
+    }
+}
+
+/// Returns whether a figure is a share from 0 to 1, shown as a percentage.
+fn is_share(name: &str) -> bool {
+    name.ends_with("_share") || name.ends_with("_rate") || name == "accuracy"
+}
+
+/// Draws one line per share figure across the monitoring records, oldest first, when there
+/// are at least two records. The table above holds the same values for screen readers.
+fn trend_chart(lang: Lang, records: &[cityai_store::MonitoringRecord]) -> Markup {
+    let mut names: Vec<&String> = records
+        .iter()
+        .flat_map(|record| record.figures.keys())
+        .filter(|name| is_share(name))
+        .collect();
+    names.sort();
+    names.dedup();
+    let (width, height, pad) = (480.0_f64, 120.0_f64, 8.0_f64);
+    let step = (width - 2.0 * pad) / (records.len().max(2) - 1) as f64;
+    let colours = ["#0b5cad", "#b3541e", "#2e7d32", "#6a1b9a", "#5b6775"];
+    html! {
+        @if records.len() >= 2 && !names.is_empty() {
+            h3 #trend-chart-heading { (t(lang, "register.trend_chart")) }
+            svg.chart #trend-chart viewBox=(format!("0 0 {width} {height}")) role="img" aria-labelledby="trend-chart-heading" {
+                line x1=(pad) y1=(height - pad) x2=(width - pad) y2=(height - pad) stroke="#8895a3" {}
+                @for (i, name) in names.iter().enumerate() {
+                    @let points: Vec<String> = records.iter().enumerate().filter_map(|(j, record)| {
+                        let value = record.figures.get(*name)?.as_f64()?;
+                        Some(format!("{:.1},{:.1}", pad + j as f64 * step, height - pad - value.clamp(0.0, 1.0) * (height - 2.0 * pad)))
+                    }).collect();
+                    polyline points=(points.join(" ")) fill="none" stroke=(colours[i % colours.len()]) stroke-width="2" {
+                        title { (name) }
+                    }
+                }
+            }
+            ul.chips { @for (i, name) in names.iter().enumerate() {
+                li {
+                    // A swatch drawn in SVG, because the page's policy rejects inline styles.
+                    svg width="12" height="12" aria-hidden="true" { rect width="12" height="12" fill=(colours[i % colours.len()]) {} }
+                    " " (name)
+                }
+            } }
+        }
     }
 }
 
@@ -564,6 +604,7 @@ fn monitoring_section(lang: Lang, detail: &Detail, offset: chrono::FixedOffset) 
                         }
                     } }
                 } }
+                (trend_chart(lang, &detail.monitoring))
             }
             h3 { (t(lang, "register.scores_heading")) }
             @if detail.scores.is_empty() {

@@ -997,6 +997,29 @@ async fn monitoring_counts_routing_feedback() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("data-figure=\"accuracy\""), "{html}");
     assert!(html.contains("67%"), "{html}");
+    assert!(
+        !html.contains("id=\"trend-chart\""),
+        "one record draws no trend"
+    );
+
+    // A second record draws the trend of the shares.
+    let (status, _) = api(
+        &test,
+        &test.office_key,
+        "POST",
+        "/api/v1/register/applications/cityai.routing/monitoring",
+        Some(json!({"from": (start - Duration::days(30)).to_rfc3339(), "to": start.to_rfc3339(), "source": "measured"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, html) = page(
+        &test,
+        Some(&test.office_key),
+        "/register/cityai.routing?lang=en",
+    )
+    .await;
+    assert!(html.contains("id=\"trend-chart\""), "{html}");
+    assert!(html.contains("<title>accuracy</title>"), "{html}");
 }
 
 /// Returns the value of the `cityai_csrf` cookie a response sets.
