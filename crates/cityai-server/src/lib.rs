@@ -24,8 +24,11 @@ mod login;
 pub mod metrics;
 mod open311;
 pub mod openapi;
+mod openapi_register;
 pub mod policy;
 mod reception;
+mod register_api;
+mod register_view;
 mod reply_quality_view;
 mod triage_view;
 mod views;
@@ -199,6 +202,100 @@ pub fn router(state: AppState) -> Router {
         .route("/open311/v2/requests/{file}", get(open311::get_request))
         .route("/open311/v2/tokens/{file}", get(open311::get_token))
         .merge(framework_routes())
+        .route("/register", get(register_view::list_page))
+        .route("/register/{code}", get(register_view::detail_page))
+        .route(
+            "/register/{code}/stage",
+            axum::routing::post(register_view::stage_post),
+        )
+        .route(
+            "/register/{code}/monitoring",
+            axum::routing::post(register_view::monitoring_post),
+        )
+        .route(
+            "/register/feedback/{id}",
+            axum::routing::post(register_view::moderate_post),
+        )
+        .route("/ai-register", get(register_view::public_list))
+        .route("/ai-register/{code}", get(register_view::public_entry))
+        .route(
+            "/ai-register/{code}/feedback",
+            axum::routing::post(register_view::public_feedback),
+        )
+        .route(
+            "/api/v1/register/applications",
+            get(register_api::list).post(register_api::create),
+        )
+        .route(
+            "/api/v1/register/applications/{code}",
+            get(register_api::detail).post(register_api::update),
+        )
+        .route(
+            "/api/v1/register/applications/{code}/stage",
+            axum::routing::post(register_api::set_stage),
+        )
+        .route(
+            "/api/v1/register/applications/{code}/scores",
+            axum::routing::post(register_api::score),
+        )
+        .route(
+            "/api/v1/register/applications/{code}/reviews",
+            axum::routing::post(register_api::open_review),
+        )
+        .route(
+            "/api/v1/register/applications/{code}/funds",
+            axum::routing::post(register_api::set_funds),
+        )
+        .route(
+            "/api/v1/register/applications/{code}/monitoring",
+            axum::routing::post(register_api::record_monitoring),
+        )
+        .route(
+            "/api/v1/register/applications/{code}/participants",
+            axum::routing::post(register_api::add_participant),
+        )
+        .route(
+            "/api/v1/register/reviews/{id}/decision",
+            axum::routing::post(register_api::decide),
+        )
+        .route(
+            "/api/v1/register/reviews/due",
+            get(register_api::reviews_due),
+        )
+        .route("/api/v1/register/ranking", get(register_api::ranking))
+        .route(
+            "/api/v1/register/lists/{year}",
+            get(register_api::approved_list).post(register_api::approve_list),
+        )
+        .route(
+            "/api/v1/register/committee",
+            get(register_api::committee).post(register_api::add_member),
+        )
+        .route(
+            "/api/v1/register/committee/{id}/conflicts",
+            axum::routing::post(register_api::declare_conflict),
+        )
+        .route(
+            "/api/v1/register/organisations",
+            get(register_api::organisations).post(register_api::add_organisation),
+        )
+        .route(
+            "/api/v1/register/criteria",
+            get(register_api::criteria).post(register_api::upsert_criterion),
+        )
+        .route(
+            "/api/v1/register/categories",
+            axum::routing::post(register_api::add_category),
+        )
+        .route("/api/v1/register/feedback", get(register_api::feedback))
+        .route(
+            "/api/v1/register/feedback/{id}",
+            axum::routing::post(register_api::moderate),
+        )
+        .route(
+            "/api/v1/register/export/{format}",
+            get(register_api::export),
+        )
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

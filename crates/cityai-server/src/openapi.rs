@@ -264,6 +264,11 @@ fn document() -> Value {
     if let (Some(all), Value::Object(more)) = (paths.as_object_mut(), framework_paths()) {
         all.extend(more);
     }
+    if let (Some(all), Value::Object(more)) =
+        (paths.as_object_mut(), crate::openapi_register::paths())
+    {
+        all.extend(more);
+    }
     json!({
         "openapi": "3.1.0",
         "info": {

@@ -98,6 +98,12 @@ const FRAMEWORK_OVERVIEW: &[Role] = &[
 
 /// Who writes the inventory, programmes, ROI scenarios and the roadmap.
 const FRAMEWORK_WRITE: &[Role] = &[Role::AiOffice];
+/// Staff who read the AI register: reviewers, admins, auditors and the AI office.
+const REGISTER_READ: &[Role] = &[Role::Reviewer, Role::Admin, Role::Auditor, Role::AiOffice];
+
+/// Staff who keep the AI register. Committee decisions are recorded by them on the
+/// committee's behalf.
+const REGISTER_WRITE: &[Role] = &[Role::AiOffice];
 
 const fn row(verb: Verb, path: &'static str, access: Access) -> RoutePolicy {
     RoutePolicy { verb, path, access }
@@ -216,6 +222,158 @@ pub const ROUTES: &[RoutePolicy] = &[
     ),
     row(Verb::Get, "/api/v1/audit", Access::Roles(AUDIT_READ)),
     row(Verb::Get, "/api/v1/audit/verify", Access::Roles(AUDIT_READ)),
+    row(Verb::Get, "/register", Access::Roles(REGISTER_READ)),
+    row(Verb::Get, "/register/{code}", Access::Roles(REGISTER_READ)),
+    row(
+        Verb::Post,
+        "/register/{code}/stage",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/register/{code}/monitoring",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/register/feedback/{id}",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    // The public register and its feedback form (double-submit CSRF, like the reception).
+    row(Verb::Get, "/ai-register", Access::Public),
+    row(Verb::Get, "/ai-register/{code}", Access::Public),
+    row(Verb::Post, "/ai-register/{code}/feedback", Access::Public),
+    row(
+        Verb::Get,
+        "/api/v1/register/applications",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/applications/{code}",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}/stage",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}/scores",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}/reviews",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}/funds",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}/monitoring",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}/participants",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/reviews/{id}/decision",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/reviews/due",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/ranking",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/lists/{year}",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/lists/{year}",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/committee",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/committee",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/committee/{id}/conflicts",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/organisations",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/organisations",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/criteria",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/criteria",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/categories",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    // Unmoderated feedback may still hold text that moderation rejects.
+    row(
+        Verb::Get,
+        "/api/v1/register/feedback",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/feedback/{id}",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/export/{format}",
+        Access::Roles(REGISTER_READ),
+    ),
     // Open311 GeoReport v2: reading is public as the standard has it. POST checks the
     // standard's api_key in the handler (citizens and operators), and needs no CSRF token
     // because it never acts on a session cookie.

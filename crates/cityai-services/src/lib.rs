@@ -10,6 +10,7 @@ pub mod hotspots;
 pub mod intake;
 pub mod knowledge;
 pub mod reception;
+pub mod register;
 pub mod replies;
 pub mod reply_quality;
 pub mod routing;

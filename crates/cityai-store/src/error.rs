@@ -84,6 +84,43 @@ pub enum StoreError {
 
     #[error("{kind} {key:?} already exists; choose another code")]
     FrameworkDuplicate { kind: &'static str, key: String },
+    #[error("invalid {field} {value:?}: use one of {expected}")]
+    InvalidValue {
+        field: &'static str,
+        value: String,
+        expected: String,
+    },
+
+    #[error("AI application {0:?} not found; list the register to see the codes")]
+    AiApplicationNotFound(String),
+
+    #[error("AI application {0:?} is already registered; choose another code or edit that entry")]
+    AiApplicationExists(String),
+
+    #[error("application category {0:?} is not configured; add it first or choose a listed one")]
+    UnknownAiCategory(String),
+
+    #[error("{code} cannot move from {from} to {to}")]
+    StageMove {
+        code: String,
+        from: &'static str,
+        to: &'static str,
+    },
+
+    #[error(
+        "{code} cannot move to {to} without an approved, unexpired ethical review; record a \
+         review decision first"
+    )]
+    ApprovalRequired { code: String, to: &'static str },
+
+    #[error("{what} {key} not found")]
+    NotFound { what: &'static str, key: String },
+
+    #[error("review {0} already has a decision; open a re-review instead")]
+    ReviewDecided(i64),
+
+    #[error("{0}")]
+    RegisterRule(String),
 
     #[error("database error")]
     Database(#[from] sqlx::Error),

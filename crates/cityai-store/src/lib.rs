@@ -15,6 +15,7 @@ mod knowledge;
 mod masking;
 mod migrate;
 mod reception;
+mod register;
 mod replies;
 mod requests;
 mod routing;
@@ -43,6 +44,14 @@ pub use knowledge::{KnowledgeImportResult, NewChunk, NewKnowledgeSource, StoredC
 pub use masking::UnmaskedText;
 pub use migrate::{LATEST_VERSION, MIGRATIONS};
 pub use reception::{ReceptionConversation, ReceptionExchange, ReceptionTurn};
+pub use register::{
+    AiApplication, AiCategory, ApplicationFields, ApprovedEntry, CommitteeMember, Conflict,
+    Criterion, Decision, DraftingFigures, DueReview, Feedback, FeedbackStatus, Funds, GATE_TTL,
+    GateCache, GateClosed, GateStatus, MAX_CODE_CHARS, MAX_FEEDBACK_CHARS, MAX_FIELD_CHARS,
+    ModelType, MonitoringRecord, MonitoringSource, NewDecision, Organisation, OrganisationKind,
+    ParticipantRole, Participation, PublicationCategory, RankedApplication, ReceptionFigures,
+    Review, ReviewDue, ReviewKind, RiskLevel, RoutingFigures, Score, Stage,
+};
 pub use replies::{
     DashboardFigures, DraftStatus, NewReplyDraft, ReplyDraft, ReplyRecord, TimelineEvent, ai_share,
 };
@@ -52,6 +61,13 @@ pub use routing::{
 };
 pub use taxonomy::{CategoryRecord, TaxonomySummary};
 pub use users::{ApiKeyInfo, NewUser, SessionUser, User};
+
+/// The register codes of CityAI's own AI features, which the store registers on first open.
+pub mod ai_features {
+    pub use crate::register::builtin::{
+        BUILTIN_CODES, LLM_ANSWERS, RECEPTION, REPLY_DRAFTING, ROUTING,
+    };
+}
 
 /// Shorthand for results of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -91,6 +107,8 @@ pub struct Store {
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Live requests waiting for the next group commit (see [`Store::insert_live_request`]).
     live_queue: std::sync::Arc<std::sync::Mutex<Vec<routing::PendingLive>>>,
+    /// The AI register's gate answers, reused for a few seconds.
+    gates: std::sync::Arc<GateCache>,
 }
 
 impl Store {
@@ -141,10 +159,16 @@ impl Store {
             backend,
             write_gate: std::sync::Arc::default(),
             live_queue: std::sync::Arc::default(),
+            gates: std::sync::Arc::default(),
         };
         migrate::run(&store.pool, version).await?;
         if version >= masking::MASKING_VERSION {
             store.mask_legacy_requests().await?;
+        }
+        if version >= register::REGISTER_VERSION {
+            store
+                .ensure_builtin_ai_applications(chrono::Utc::now())
+                .await?;
         }
         // Gathers the statistics the query planner needs to choose between the request
         // indexes; cheap when they are fresh. 0x10002 also analyses tables never analysed.

@@ -83,8 +83,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "ai_register",
         sql: include_str!("../migrations/sqlite/0013_ai_register.sql"),
     },
-    // NOTE: version 14 is reserved for the register's review tables; a database at 13
-    // migrates straight to 15 until that migration is added.
+    Migration {
+        version: 14,
+        name: "ai_governance",
+        sql: include_str!("../migrations/sqlite/0014_ai_governance.sql"),
+    },
     Migration {
         version: 15,
         name: "ai_framework",
@@ -158,7 +161,7 @@ mod tests {
     fn versions_increase() {
         assert_eq!(MIGRATIONS[0].version, 1);
         for pair in MIGRATIONS.windows(2) {
-            assert!(pair[1].version > pair[0].version, "{}", pair[1].name);
+            assert_eq!(pair[1].version, pair[0].version + 1, "{}", pair[1].name);
         }
     }
 }
