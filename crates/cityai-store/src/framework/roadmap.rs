@@ -272,7 +272,7 @@ impl Store {
              (SELECT COUNT(*) FROM ai_datasets) AS datasets, \
              (SELECT COUNT(*) FROM ai_models) AS models, \
              (SELECT COUNT(*) FROM ai_programmes) AS programmes, \
-             (SELECT COALESCE(SUM(completed), 0) FROM ai_enrolments) AS completions",
+             (SELECT CAST(COALESCE(SUM(completed), 0) AS BIGINT) FROM ai_enrolments) AS completions",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -387,7 +387,7 @@ impl Store {
     /// [`StoreError::Database`].
     pub async fn routing_decisions_since(&self, since: DateTime<Utc>) -> Result<(i64, i64)> {
         let row = sqlx::query(
-            "SELECT COUNT(*) AS n, COALESCE(SUM(auto_assigned), 0) AS auto \
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(auto_assigned), 0) AS BIGINT) AS auto \
              FROM routing_decisions WHERE created_at >= $1",
         )
         .bind(to_storage(since))
@@ -441,11 +441,9 @@ impl Store {
         Ok(samples)
     }
 
-    /// Returns the distinct organisations engaged in the framework, by name: programme
-    /// partners, dataset owners, model IP owners and departments with enrolments.
-    ///
-    /// NOTE: once the register records the organisations of each application, add them to
-    /// the union here.
+    /// Returns the distinct organisations engaged in the framework, by name: organisations
+    /// with a role on a registered application, programme partners, dataset owners, model
+    /// IP owners and departments with enrolments.
     ///
     /// # Errors
     ///
@@ -453,7 +451,9 @@ impl Store {
     pub async fn framework_stakeholders(&self) -> Result<Vec<String>> {
         let rows = sqlx::query(
             "SELECT name FROM ( \
-             SELECT partner AS name FROM ai_programmes WHERE partner <> '' \
+             SELECT o.name AS name FROM ai_organisations o \
+             WHERE o.id IN (SELECT organisation_id FROM ai_application_roles) \
+             UNION SELECT partner AS name FROM ai_programmes WHERE partner <> '' \
              UNION SELECT owner AS name FROM ai_datasets \
              UNION SELECT ip_owner AS name FROM ai_models \
              UNION SELECT d.name AS name FROM departments d \
