@@ -869,6 +869,9 @@ async fn upgrade_keeps_users_and_sessions_and_admits_the_ai_office() {
     let session = store.session_user("session-hash").await.unwrap().unwrap();
     assert_eq!(session.user.username, "li.reviewer");
     assert_eq!(session.user.role, Role::Reviewer);
+    // Opening the upgraded store also registers CityAI's own AI features, audited.
+    let audited_after_open = store.verify_audit().await.unwrap().checked;
+    assert!(audited_after_open >= audited_before);
     let office = store
         .create_user(
             &NewUser {
@@ -884,7 +887,7 @@ async fn upgrade_keeps_users_and_sessions_and_admits_the_ai_office() {
     assert!(office.id > reviewer.id);
     let audit = store.verify_audit().await.unwrap();
     assert!(audit.is_intact());
-    assert_eq!(audit.checked, audited_before + 1);
+    assert_eq!(audit.checked, audited_after_open + 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
