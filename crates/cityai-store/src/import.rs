@@ -188,6 +188,7 @@ impl Store {
                 })),
         )
         .await?;
+        crate::changes::announce(&mut tx, self.backend, crate::Change::Requests).await?;
         tx.commit().await?;
         // A large import changes which index suits a filter best.
         if let Err(err) = self.optimize().await {

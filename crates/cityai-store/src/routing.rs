@@ -208,6 +208,7 @@ impl Store {
         if let Some(decision) = &decision {
             apply_decision(&mut tx, &mut cache, decision, &to_storage(now)).await?;
         }
+        crate::changes::announce(&mut tx, self.backend, crate::Change::Requests).await?;
         tx.commit().await?;
         Ok(LiveIntake {
             id,
@@ -404,6 +405,7 @@ impl Store {
                 ),
         )
         .await?;
+        crate::changes::announce(&mut tx, self.backend, crate::Change::RoutingModel).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -156,12 +156,13 @@ fn data_with_events(root: &Path) -> std::path::PathBuf {
 
 /// Runs SQL against the database directly, as someone with file access would.
 fn tamper(data: &Path, statements: &str) {
-    let url = format!("sqlite://{}", data.join("cityai.db").display());
+    let url = cityai_store::testing::database_url_in(&data);
+    sqlx::any::install_default_drivers();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     runtime.block_on(async {
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
         sqlx::raw_sql(statements).execute(&mut conn).await.unwrap();
         conn.close().await.unwrap();
     });
@@ -179,12 +180,13 @@ fn verify(data: &Path) -> (Option<i32>, Value) {
 fn the_database_rejects_plain_edits() {
     let dir = tempfile::tempdir().unwrap();
     let data = data_with_events(dir.path());
-    let url = format!("sqlite://{}", data.join("cityai.db").display());
+    let url = cityai_store::testing::database_url_in(&data);
+    sqlx::any::install_default_drivers();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     runtime.block_on(async {
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
         for statement in [
             "UPDATE audit_events SET actor = 'x' WHERE seq = 2",
             "DELETE FROM audit_events WHERE seq = 2",
@@ -200,8 +202,12 @@ fn the_database_rejects_plain_edits() {
 
 #[test]
 fn verify_catches_each_kind_of_tampering() {
-    const UNLOCK: &str =
-        "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;";
+    let unlock = if cityai_store::testing::postgres_server().is_some() {
+        "DROP TRIGGER audit_events_no_update ON audit_events; \
+         DROP TRIGGER audit_events_no_delete ON audit_events;"
+    } else {
+        "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;"
+    };
     let cases: &[(&str, &str, i64, &str)] = &[
         (
             "edit a field",
@@ -256,7 +262,7 @@ fn verify_catches_each_kind_of_tampering() {
     for (name, statements, seq, reason) in cases {
         let dir = tempfile::tempdir().unwrap();
         let data = data_with_events(dir.path());
-        tamper(&data, &format!("{UNLOCK} {statements}"));
+        tamper(&data, &format!("{unlock} {statements}"));
         let (code, report) = verify(&data);
         assert_eq!(code, Some(5), "{name}: {report}");
         assert_eq!(report["first_broken"]["seq"], *seq, "{name}: {report}");
