@@ -24,11 +24,16 @@ CREATE TABLE ai_applications (
 CREATE INDEX ai_applications_category_stage ON ai_applications (category, stage);
 
 -- Staff of the AI office keep the register, so the users table admits their role. SQLite
--- cannot change a CHECK constraint in place: the table is rebuilt under the same name, with
--- foreign keys checked at commit, when the rebuilt table holds every row again.
+-- cannot change a CHECK constraint in place, so the table is rebuilt under the same name.
+-- Sessions and API keys refer to users: their foreign keys are checked at commit, and
+-- inserting the rows again into the new table satisfies them once more.
 PRAGMA defer_foreign_keys = ON;
 
-CREATE TABLE users_rebuilt (
+CREATE TABLE users_copy AS SELECT * FROM users;
+
+DROP TABLE users;
+
+CREATE TABLE users (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     username TEXT NOT NULL UNIQUE,
     role TEXT NOT NULL
@@ -44,10 +49,9 @@ CREATE TABLE users_rebuilt (
     CHECK ((role = 'handler') = (department_code IS NOT NULL))
 );
 
-INSERT INTO users_rebuilt (id, username, role, department_code, password_hash, disabled,
-                           created_at, updated_at)
+INSERT INTO users (id, username, role, department_code, password_hash, disabled, created_at,
+                   updated_at)
 SELECT id, username, role, department_code, password_hash, disabled, created_at, updated_at
-FROM users;
+FROM users_copy;
 
-DROP TABLE users;
-ALTER TABLE users_rebuilt RENAME TO users;
+DROP TABLE users_copy;
