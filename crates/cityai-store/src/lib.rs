@@ -6,12 +6,13 @@
 //! migrations and URL handling. Times are stored as RFC 3339 UTC text.
 //!
 //! PostgreSQL differs from SQLite in a few places, each handled where it sits: the write
-//! lock ([`Store::begin_write`]), the free-text index (`search`), day arithmetic on the
+//! lock (`Store::begin_write`), the free-text index (`search`), day arithmetic on the
 //! dashboard and the sort order of missing submission times.
 //!
 //! This crate does not parse files or route requests; it stores what other crates produce.
 
 mod audit;
+mod builder;
 mod changes;
 mod error;
 mod import;
@@ -298,7 +299,7 @@ async fn open_postgres_pool(url: &str) -> Result<AnyPool> {
     // Category filters select a subtree as the range from `P/` to `P0`, and lists sort
     // text as SQLite does; both need byte order, which only the C collation gives.
     let row = sqlx::query(
-        "SELECT current_database() AS name, CAST(datcollate AS TEXT) AS collation \
+        "SELECT CAST(current_database() AS TEXT) AS name, CAST(datcollate AS TEXT) AS collation \
          FROM pg_database WHERE datname = current_database()",
     )
     .fetch_one(&pool)

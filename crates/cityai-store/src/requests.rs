@@ -370,6 +370,25 @@ mod tests {
     }
 
     #[test]
+    fn postgres_text_filter_uses_term_array() {
+        let filter = RequestFilter {
+            text: Some("路灯坏了".into()),
+            ..RequestFilter::default()
+        };
+        let (sql, params) = where_clause(&filter, Backend::Postgres);
+        assert!(
+            sql.starts_with(" WHERE (title ILIKE $1 ESCAPE '\\' OR body ILIKE $2 ESCAPE '\\')"),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with("(search_terms IS NULL OR search_terms @> string_to_array($3, ' '))"),
+            "{sql}"
+        );
+        let Param::Text(terms) = &params[2];
+        assert_eq!(terms, "坏了 灯坏 路灯");
+    }
+
+    #[test]
     fn where_clause_matches_any_of_listed_statuses_and_categories() {
         let filter = RequestFilter {
             any_status: vec![RequestStatus::Replied, RequestStatus::Closed],
@@ -585,15 +604,13 @@ impl Store {
         if ids.is_empty() {
             return Ok(std::collections::HashMap::new());
         }
-        let mut query = sqlx::QueryBuilder::<Any>::new(
+        let mut query = crate::builder::SqlBuilder::new(
             "SELECT request_id, MIN(other_id) AS other FROM request_links WHERE request_id IN (",
         );
-        let mut list = query.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        query.push(") GROUP BY request_id");
-        let rows = query.build().fetch_all(&self.pool).await?;
+        query
+            .push_bind_list(ids.iter().copied())
+            .push(") GROUP BY request_id");
+        let rows = query.build()?.fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| Ok((row.try_get("request_id")?, row.try_get("other")?)))
             .collect()

@@ -12,7 +12,9 @@
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyConnection, QueryBuilder, Row};
+use sqlx::{AnyConnection, Row};
+
+use crate::builder::SqlBuilder;
 
 use crate::{Backend, Result, Store, StoreError};
 
@@ -376,18 +378,18 @@ async fn copy_table(
             .collect::<Result<_, _>>()?;
         for chunk in values.chunks(rows_per_insert) {
             let mut insert =
-                QueryBuilder::<Any>::new(format!("INSERT INTO {} ({column_list}) ", table.name));
+                SqlBuilder::new(format!("INSERT INTO {} ({column_list}) ", table.name));
             insert.push_values(chunk, |mut builder, row| {
                 for value in row {
                     match value {
-                        Value::Integer(v) => builder.push_bind(*v),
-                        Value::Real(v) => builder.push_bind(*v),
+                        Value::Integer(v) => builder.push_bind(v.to_owned()),
+                        Value::Real(v) => builder.push_bind(v.to_owned()),
                         Value::Text(v) => builder.push_bind(v.clone()),
                         Value::Bytes(v) => builder.push_bind(v.clone()),
                     };
                 }
             });
-            let written = insert.build().execute(&mut *target).await?.rows_affected();
+            let written = insert.build()?.execute(&mut *target).await?.rows_affected();
             copied += i64::try_from(written).unwrap_or(i64::MAX);
         }
     }

@@ -156,7 +156,7 @@ fn data_with_events(root: &Path) -> std::path::PathBuf {
 
 /// Runs SQL against the database directly, as someone with file access would.
 fn tamper(data: &Path, statements: &str) {
-    let url = cityai_store::testing::database_url_in(&data);
+    let url = cityai_store::testing::database_url_in(data);
     sqlx::any::install_default_drivers();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()

@@ -63,6 +63,8 @@ fn start_node(data_dir: &Path, extra: &[&str]) -> Node {
         }
         before.push(line);
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("serve did not announce its address; output so far: {before:?}");
 }
 
