@@ -51,7 +51,7 @@ impl<'q> SqlBuilder<'q> {
         self
     }
 
-    /// Appends one placeholder per item, separated by commas, binding what `bind` returns.
+    /// Appends one placeholder per item, separated by commas, and binds the items to them.
     pub(crate) fn push_bind_list<I, T>(&mut self, items: I) -> &mut Self
     where
         I: IntoIterator<Item = T>,

@@ -12,7 +12,7 @@
 //! stored after the watermark are scanned, so results never miss a new request.
 //!
 //! PostgreSQL keeps the same terms in the `search_terms` array column of `requests` with a
-//! GIN index, and the filter asks for rows whose array contains the query's terms. There a
+//! GIN index, and the filter selects the rows whose array contains the query's terms. There a
 //! NULL marks a request not indexed yet instead of a watermark, because ids drawn by
 //! several nodes need not commit in id order.
 

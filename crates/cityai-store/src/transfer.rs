@@ -137,8 +137,8 @@ fn is_skipped(table: &str) -> bool {
 /// Rows read from the source per query.
 const READ_PAGE: i64 = 2_000;
 
-/// The most bound values in one INSERT, below SQLite's limit of 32,766 and PostgreSQL's
-/// of 65,535.
+/// The maximum number of bound values in one INSERT, below the limits of SQLite (32,766) and
+/// PostgreSQL (65,535).
 const MAX_BOUND_VALUES: usize = 30_000;
 
 /// The rows copied into one table.

@@ -159,6 +159,7 @@ fn tamper(data: &Path, statements: &str) {
     let url = cityai_store::testing::database_url_in(data);
     sqlx::any::install_default_drivers();
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
@@ -183,6 +184,7 @@ fn the_database_rejects_plain_edits() {
     let url = cityai_store::testing::database_url_in(&data);
     sqlx::any::install_default_drivers();
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {

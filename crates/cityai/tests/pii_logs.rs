@@ -323,6 +323,7 @@ fn planted_personal_data_never_logged() {
     let url = cityai_store::testing::database_url_in(&data);
     sqlx::any::install_default_drivers();
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {

@@ -95,6 +95,23 @@ fn call(addr: &str, key: &str, method: &str, path: &str, body: &str) -> (u16, Va
     (status, json)
 }
 
+/// Creates an API key for `user` with the CLI and returns it.
+fn api_key(data_dir: &Path, user: &str) -> String {
+    let output = cityai(data_dir)
+        .args([
+            "apikey", "create", "--user", user, "--label", "nodes", "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let created: Value = serde_json::from_slice(&output.stdout).unwrap();
+    created["key"].as_str().unwrap().to_owned()
+}
+
 fn submit(addr: &str, key: &str, body: &str) -> Value {
     let payload = serde_json::json!({ "body": body, "channel": "hotline" }).to_string();
     let (status, receipt) = call(addr, key, "POST", "/api/v1/requests", &payload);
@@ -126,19 +143,18 @@ fn two_nodes_share_one_postgres_database() {
         "{:?}",
         node_a.before
     );
-    let key_output = cityai(&data_a)
-        .args([
-            "apikey", "create", "--user", "admin", "--label", "nodes", "--json",
-        ])
+    // Operators take requests in and read them; the administrator reads the audit trail.
+    let added = cityai(&data_a)
+        .args(["user", "add", "two.operator", "--role", "operator"])
         .output()
         .unwrap();
     assert!(
-        key_output.status.success(),
+        added.status.success(),
         "{}",
-        String::from_utf8_lossy(&key_output.stderr)
+        String::from_utf8_lossy(&added.stderr)
     );
-    let key: Value = serde_json::from_slice(&key_output.stdout).unwrap();
-    let key = key["key"].as_str().unwrap().to_owned();
+    let key = api_key(&data_a, "two.operator");
+    let admin_key = api_key(&data_a, "admin");
     let node_b = start_node(&data_b, &[]);
     assert!(
         !node_b
@@ -192,7 +208,7 @@ fn two_nodes_share_one_postgres_database() {
         timeline.to_string().contains("routing.decision"),
         "node A shows node B's routing decision: {timeline}"
     );
-    let (status, audit) = call(&node_a.addr, &key, "GET", "/api/v1/audit", "");
+    let (status, audit) = call(&node_a.addr, &admin_key, "GET", "/api/v1/audit", "");
     assert_eq!(status, 200, "{audit}");
     let audited = audit["items"].as_array().unwrap().iter().any(|event| {
         event["action"] == "routing.route" && event["target"] == format!("request:{id}")
@@ -218,7 +234,7 @@ fn two_nodes_share_one_postgres_database() {
     );
 
     // Both nodes take in requests at the same time.
-    let (_, before) = call(&node_a.addr, &key, "GET", "/api/v1/audit/verify", "");
+    let (_, before) = call(&node_a.addr, &admin_key, "GET", "/api/v1/audit/verify", "");
     let events_before = before["checked"].as_i64().unwrap();
     std::thread::scope(|scope| {
         for (node, name) in [(&node_a, "A"), (&node_b, "B")] {
@@ -235,7 +251,8 @@ fn two_nodes_share_one_postgres_database() {
         }
     });
     for node in [&node_a, &node_b] {
-        let (status, verification) = call(&node.addr, &key, "GET", "/api/v1/audit/verify", "");
+        let (status, verification) =
+            call(&node.addr, &admin_key, "GET", "/api/v1/audit/verify", "");
         assert_eq!(status, 200, "{verification}");
         assert!(verification["first_broken"].is_null(), "{verification}");
         let events = verification["checked"].as_i64().unwrap();
