@@ -63,7 +63,10 @@ export CITYAI_BENCH_KEY
 CITYAI_BENCH_KEY="$(cityai apikey create --user bench-operator --label wrk --json |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])')"
 
-RUST_LOG=warn cityai serve --demo >"$DATA_DIR/server.log" 2>&1 &
+# The binary itself runs in the background, not the cityai function, so that $! is its pid
+# and the clean-up stops it.
+RUST_LOG=warn "$BIN" --data-dir "$DATA_DIR" "${DATABASE_ARGS[@]}" --listen "127.0.0.1:$PORT" \
+    --lang en serve --demo >"$DATA_DIR/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 240); do
     curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break
