@@ -4,8 +4,8 @@
 # never answer with a server error (5xx).
 #
 # Starts `cityai serve --demo` on a free loopback port over a fresh data directory, signs in
-# with API keys of a reviewer, an operator and an auditor (the roles that together reach every
-# JSON route), and runs Schemathesis once per key. Stops the server when done.
+# with API keys of a reviewer, an operator, an auditor and the AI office (the roles that together
+# reach every JSON route), and runs Schemathesis once per key. Stops the server when done.
 #
 # Usage, from the repository root: bash bench/api/schemathesis.sh
 # Environment: SCHEMATHESIS_EXAMPLES (default 25) examples per operation; CITYAI_BIN to use a
@@ -55,6 +55,7 @@ cityai() {
 cityai user add api-reviewer --role reviewer >/dev/null
 cityai user add api-operator --role operator >/dev/null
 cityai user add api-auditor --role auditor >/dev/null
+cityai user add api-office --role ai_office >/dev/null
 key_of() {
     cityai apikey create --user "$1" --label schemathesis --json |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])'
@@ -62,6 +63,7 @@ key_of() {
 REVIEWER_KEY="$(key_of api-reviewer)"
 OPERATOR_KEY="$(key_of api-operator)"
 AUDITOR_KEY="$(key_of api-auditor)"
+OFFICE_KEY="$(key_of api-office)"
 
 cityai serve --demo >"$DATA_DIR/server.log" 2>&1 &
 SERVER_PID=$!
@@ -75,7 +77,7 @@ done
 curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null || fail "the server did not become ready"
 
 status=0
-for key in "$REVIEWER_KEY" "$OPERATOR_KEY" "$AUDITOR_KEY"; do
+for key in "$REVIEWER_KEY" "$OPERATOR_KEY" "$AUDITOR_KEY" "$OFFICE_KEY"; do
     "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
         --header "Authorization: Bearer $key" \
         --checks not_a_server_error \

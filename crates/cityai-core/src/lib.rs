@@ -5,6 +5,7 @@
 //! `cityai-import`, and HTTP in `cityai-server`.
 
 pub mod auth;
+pub mod framework;
 pub mod i18n;
 pub mod request;
 pub mod taxonomy;

@@ -351,16 +351,23 @@ pub(crate) async fn knowledge_search(
         general_only: !staff,
     };
     let llm = state.llm.clone();
-    cityai_services::knowledge::ask(&index, question, &options, llm.as_deref(), lang)
-        .await
-        .map(Json)
-        .map_err(|err| {
-            tracing::error!(error = %err, "knowledge search failed");
-            ApiError::Unavailable {
-                code: "knowledge_failed",
-                message: "the knowledge search failed; try again later".to_owned(),
-            }
-        })
+    cityai_services::knowledge::ask_gated(
+        &state.store,
+        &index,
+        question,
+        &options,
+        llm.as_deref(),
+        lang,
+    )
+    .await
+    .map(Json)
+    .map_err(|err| {
+        tracing::error!(error = %err, "knowledge search failed");
+        ApiError::Unavailable {
+            code: "knowledge_failed",
+            message: "the knowledge search failed; try again later".to_owned(),
+        }
+    })
 }
 
 /// Returns the earlier requests that this one probably duplicates, with the reasons: shared

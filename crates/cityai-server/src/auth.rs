@@ -43,7 +43,7 @@ pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 pub(crate) const CSRF_FIELD: &str = "csrf_token";
 
 /// Public forms that must send the `cityai_csrf` cookie's value (double submit).
-const DOUBLE_SUBMIT_FORMS: &[&str] = &["/login", "/reception"];
+const DOUBLE_SUBMIT_FORMS: &[&str] = &["/login", "/reception", "/ai-register/{code}/feedback"];
 
 /// How long a session lasts after signing in.
 pub(crate) const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
@@ -264,7 +264,8 @@ pub(crate) async fn authorize(
 /// restored.
 ///
 /// A session's requests must send the session's token in the `x-csrf-token` header or the
-/// `csrf_token` form field. Public forms (sign-in and the reception chat) must send the value
+/// `csrf_token` form field. Public forms (sign-in, the reception chat and the register's
+/// feedback) must send the value
 /// of the `cityai_csrf` cookie (double submit). API keys need no token.
 async fn check_csrf(
     state: &AppState,

@@ -157,6 +157,20 @@ pub(crate) async fn page_view(
         cityai_core::RequestStatus::Replied | cityai_core::RequestStatus::Closed
     );
     let quality = reply_quality_view::page_report(&request, draft.as_ref(), &replies, &state);
+    // Why AI drafting is off, shown with the form so the handler knows to write the reply.
+    let drafting_off = match state
+        .store
+        .ai_gate(cityai_services::register::REPLY_DRAFTING)
+        .await
+    {
+        Ok(gate) => gate
+            .closed
+            .map(|reason| crate::register_view::gate_reason(lang, &reason)),
+        Err(err) => {
+            log_err("reading the register gate of reply drafting", &err);
+            None
+        }
+    };
     let title = request.display_title(60);
     let content = html! {
         nav.crumbs aria-label=(t(lang, "detail.crumbs")) {
@@ -218,7 +232,7 @@ pub(crate) async fn page_view(
         section aria-labelledby="reply-heading" {
             h2 #reply-heading { (t(lang, "detail.reply")) }
             (replies_list(lang, &replies, &state))
-            (draft_section(lang, &principal, id, draft.as_ref(), may_reply && !replied))
+            (draft_section(lang, &principal, id, draft.as_ref(), may_reply && !replied, drafting_off.as_deref()))
             @if let Some((report, what)) = &quality {
                 (reply_quality_view::section(lang, report, what))
             }
@@ -323,15 +337,20 @@ fn draft_section(
     id: i64,
     draft: Option<&ReplyDraft>,
     may_reply: bool,
+    drafting_off: Option<&str>,
 ) -> Markup {
     let open = draft.filter(|d| d.status == DraftStatus::Draft);
+    let manual = |draft: &ReplyDraft| draft.generator == cityai_services::replies::MANUAL_GENERATOR;
     html! {
+        @if let (Some(reason), true) = (drafting_off, may_reply) {
+            p.notice #drafting-off role="status" { (tf(lang, "register.gate.drafting_off", &[("reason", &reason)])) }
+        }
         @match open {
             Some(draft) if may_reply => {
                 form.reply method="post" action=(format!("/requests/{id}/reply")) {
                     (csrf_field(principal))
                     input type="hidden" name="draft_id" value=(draft.id);
-                    (ai_label(lang))
+                    @if !manual(draft) { (ai_label(lang)) }
                     p.muted { (tf(lang, "detail.draft_meta", &[("generator", &generator_label(lang, &draft.generator)), ("user", &actor_name(&draft.created_by))])) }
                     label {
                         (t(lang, "detail.draft_text"))
@@ -345,7 +364,7 @@ fn draft_section(
                 }
             }
             Some(draft) => {
-                (ai_label(lang))
+                @if !manual(draft) { (ai_label(lang)) }
                 p.body { (draft.body) }
             }
             None if may_reply => {

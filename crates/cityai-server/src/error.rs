@@ -24,6 +24,11 @@ pub(crate) enum ApiError {
         message: String,
     },
     NotFound,
+    /// A named resource does not exist; the message names it and where to find the valid ones.
+    Missing {
+        code: &'static str,
+        message: String,
+    },
     /// The request is valid but the resource's state does not allow it.
     Conflict {
         code: &'static str,
@@ -55,6 +60,7 @@ impl IntoResponse for ApiError {
                 "not_found",
                 t(Lang::En, "error.api_not_found").to_owned(),
             ),
+            ApiError::Missing { code, message } => (StatusCode::NOT_FOUND, code, message),
             ApiError::Conflict { code, message } => (StatusCode::CONFLICT, code, message),
             ApiError::Forbidden => (
                 StatusCode::FORBIDDEN,

@@ -97,8 +97,15 @@ pub(crate) async fn page_view(
         general_only: false,
     };
     let llm = state.llm.clone();
-    let result =
-        cityai_services::knowledge::ask(&index, question, &options, llm.as_deref(), lang).await;
+    let result = cityai_services::knowledge::ask_gated(
+        &state.store,
+        &index,
+        question,
+        &options,
+        llm.as_deref(),
+        lang,
+    )
+    .await;
     let result = match result {
         Ok(result) => result,
         Err(err) => {
@@ -120,11 +127,25 @@ pub(crate) async fn page_view(
             .position(|h| h.chunk.source.id == source_id)
             .map_or(0, |i| i + 1)
     };
+    // The register's reason in the reader's language, when it switched LLM answers off.
+    let llm_off = match &result.llm_disabled {
+        Some(_) => state
+            .store
+            .ai_gate(cityai_services::register::LLM_ANSWERS)
+            .await
+            .ok()
+            .and_then(|gate| gate.closed)
+            .map(|reason| crate::register_view::gate_reason(lang, &reason)),
+        None => None,
+    };
     let content = html! {
         h1 { (heading) }
         (form)
         section aria-labelledby="answer-heading" {
             h2 #answer-heading { (t(lang, "knowledge_page.answer")) }
+            @if let Some(reason) = &llm_off {
+                p.notice #llm-off role="status" { (tf(lang, "register.gate.llm_off", &[("reason", reason)])) }
+            }
             @if let Some(generated) = &result.generated {
                 (ai_label(lang))
                 p.body { (generated.answer.text) }

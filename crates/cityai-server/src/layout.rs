@@ -37,22 +37,31 @@ pub(crate) fn page(
             }
             body {
                 header {
-                    a.brand href="/requests" { (t(lang, "app.name")) }
+                    a.brand href=(home(user)) { (t(lang, "app.name")) }
                     @if let Some(user) = user {
+                        @let reads_requests = !matches!(user.role(), cityai_core::Role::Citizen | cityai_core::Role::AiOffice);
                         nav aria-label=(t(lang, "nav.main")) {
-                            @if user.role() != cityai_core::Role::Citizen {
+                            @if reads_requests {
                                 a href="/dashboard" { (t(lang, "nav.dashboard")) }
                             }
-                            a href="/requests" { (t(lang, "nav.requests")) }
+                            @if user.role() != cityai_core::Role::AiOffice {
+                                a href="/requests" { (t(lang, "nav.requests")) }
+                            }
                             @if matches!(user.role(), cityai_core::Role::Operator | cityai_core::Role::Handler | cityai_core::Role::Reviewer) {
                                 a href="/triage" { (t(lang, "nav.triage")) }
                             }
-                            @if user.role() != cityai_core::Role::Citizen {
+                            @if reads_requests {
                                 a href="/hotspots" { (t(lang, "nav.hotspots")) }
                                 a href="/knowledge" { (t(lang, "nav.knowledge")) }
                             }
                             @if matches!(user.role(), cityai_core::Role::Auditor | cityai_core::Role::Admin) {
                                 a href="/audit" { (t(lang, "nav.audit")) }
+                            }
+                            @if user.role() != cityai_core::Role::Citizen {
+                                a href="/framework" { (t(lang, "nav.framework")) }
+                            }
+                            @if matches!(user.role(), cityai_core::Role::Reviewer | cityai_core::Role::Admin | cityai_core::Role::Auditor | cityai_core::Role::AiOffice) {
+                                a href="/register" { (t(lang, "nav.register")) }
                             }
                         }
                     }
@@ -76,6 +85,15 @@ pub(crate) fn page(
                 main { (content) }
             }
         }
+    }
+}
+
+/// Returns the first page of a viewer: the register for the AI office, which reads no
+/// requests, and the request list for everyone else.
+pub(crate) fn home(user: Option<&Principal>) -> &'static str {
+    match user.map(Principal::role) {
+        Some(cityai_core::Role::AiOffice) => "/register",
+        _ => "/requests",
     }
 }
 

@@ -12,6 +12,9 @@ mod dashboard_view;
 mod detail_view;
 mod error;
 mod filters;
+mod framework_api;
+mod framework_export;
+mod framework_view;
 mod hotspots_view;
 mod intake_api;
 mod knowledge_view;
@@ -21,8 +24,11 @@ mod login;
 pub mod metrics;
 mod open311;
 pub mod openapi;
+mod openapi_register;
 pub mod policy;
 mod reception;
+mod register_api;
+mod register_view;
 mod reply_quality_view;
 mod triage_view;
 mod views;
@@ -195,6 +201,101 @@ pub fn router(state: AppState) -> Router {
         .route("/open311/v2/services/{file}", get(open311::get_service))
         .route("/open311/v2/requests/{file}", get(open311::get_request))
         .route("/open311/v2/tokens/{file}", get(open311::get_token))
+        .merge(framework_routes())
+        .route("/register", get(register_view::list_page))
+        .route("/register/{code}", get(register_view::detail_page))
+        .route(
+            "/register/{code}/stage",
+            axum::routing::post(register_view::stage_post),
+        )
+        .route(
+            "/register/{code}/monitoring",
+            axum::routing::post(register_view::monitoring_post),
+        )
+        .route(
+            "/register/feedback/{id}",
+            axum::routing::post(register_view::moderate_post),
+        )
+        .route("/ai-register", get(register_view::public_list))
+        .route("/ai-register/{code}", get(register_view::public_entry))
+        .route(
+            "/ai-register/{code}/feedback",
+            axum::routing::post(register_view::public_feedback),
+        )
+        .route(
+            "/api/v1/register/applications",
+            get(register_api::list).post(register_api::create),
+        )
+        .route(
+            "/api/v1/register/applications/{code}",
+            get(register_api::detail).post(register_api::update),
+        )
+        .route(
+            "/api/v1/register/applications/{code}/stage",
+            axum::routing::post(register_api::set_stage),
+        )
+        .route(
+            "/api/v1/register/applications/{code}/scores",
+            axum::routing::post(register_api::score),
+        )
+        .route(
+            "/api/v1/register/applications/{code}/reviews",
+            axum::routing::post(register_api::open_review),
+        )
+        .route(
+            "/api/v1/register/applications/{code}/funds",
+            axum::routing::post(register_api::set_funds),
+        )
+        .route(
+            "/api/v1/register/applications/{code}/monitoring",
+            axum::routing::post(register_api::record_monitoring),
+        )
+        .route(
+            "/api/v1/register/applications/{code}/participants",
+            axum::routing::post(register_api::add_participant),
+        )
+        .route(
+            "/api/v1/register/reviews/{id}/decision",
+            axum::routing::post(register_api::decide),
+        )
+        .route(
+            "/api/v1/register/reviews/due",
+            get(register_api::reviews_due),
+        )
+        .route("/api/v1/register/ranking", get(register_api::ranking))
+        .route(
+            "/api/v1/register/lists/{year}",
+            get(register_api::approved_list).post(register_api::approve_list),
+        )
+        .route(
+            "/api/v1/register/committee",
+            get(register_api::committee).post(register_api::add_member),
+        )
+        .route(
+            "/api/v1/register/committee/{id}/conflicts",
+            axum::routing::post(register_api::declare_conflict),
+        )
+        .route(
+            "/api/v1/register/organisations",
+            get(register_api::organisations).post(register_api::add_organisation),
+        )
+        .route(
+            "/api/v1/register/criteria",
+            get(register_api::criteria).post(register_api::upsert_criterion),
+        )
+        .route(
+            "/api/v1/register/categories",
+            axum::routing::post(register_api::add_category),
+        )
+        .route("/api/v1/register/feedback", get(register_api::feedback))
+        .route(
+            "/api/v1/register/feedback/{id}",
+            axum::routing::post(register_api::moderate),
+        )
+        .route(
+            "/api/v1/register/export/{format}",
+            get(register_api::export),
+        )
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -234,6 +335,57 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+}
+
+/// The AI framework's console pages and JSON API.
+fn framework_routes() -> Router<AppState> {
+    use axum::routing::post;
+    use framework_api as fa;
+    use framework_view as fv;
+    Router::new()
+        .route("/framework", get(fv::overview))
+        .route("/framework/inventory", get(fv::inventory))
+        .route("/framework/education", get(fv::education))
+        .route("/framework/roi", get(fv::roi))
+        .route("/framework/roadmap", get(fv::roadmap))
+        .route("/framework/metrics", get(fv::metrics))
+        .route("/framework/export/{file}", get(fv::export))
+        .route("/api/v1/framework/inventory", get(fa::inventory))
+        .route("/api/v1/framework/lineage", get(fa::lineage))
+        .route(
+            "/api/v1/framework/environments",
+            post(fa::create_environment),
+        )
+        .route("/api/v1/framework/compute", post(fa::create_compute))
+        .route("/api/v1/framework/datasets", post(fa::create_dataset))
+        .route("/api/v1/framework/models", post(fa::create_model))
+        .route(
+            "/api/v1/framework/models/{id}/datasets",
+            post(fa::link_model_dataset),
+        )
+        .route(
+            "/api/v1/framework/applications/{id}/models",
+            post(fa::link_application_model),
+        )
+        .route("/api/v1/framework/education", get(fa::education))
+        .route("/api/v1/framework/programmes", post(fa::create_programme))
+        .route("/api/v1/framework/courses", post(fa::create_course))
+        .route("/api/v1/framework/sessions", post(fa::create_session))
+        .route("/api/v1/framework/enrolments", post(fa::record_enrolment))
+        .route("/api/v1/framework/staff", post(fa::set_staff))
+        .route("/api/v1/framework/roi", post(fa::calculate_roi))
+        .route("/api/v1/framework/roi/measured", get(fa::measured_roi))
+        .route(
+            "/api/v1/framework/roi/scenarios",
+            get(fa::roi_scenarios).post(fa::save_roi_scenario),
+        )
+        .route("/api/v1/framework/roadmap", get(fa::roadmap))
+        .route("/api/v1/framework/milestones", post(fa::create_milestone))
+        .route(
+            "/api/v1/framework/milestones/{id}",
+            post(fa::update_milestone),
+        )
+        .route("/api/v1/framework/metrics", get(fa::metrics))
 }
 
 /// Pages load only their own style sheet, script and forms, and may not be framed.

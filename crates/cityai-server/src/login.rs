@@ -169,6 +169,12 @@ pub(crate) async fn login(State(state): State<AppState>, request: Request) -> Re
         return (StatusCode::INTERNAL_SERVER_ERROR, body).into_response();
     }
     tracing::info!(role = %user.role, "signed in");
+    // The AI office reads no requests, so the default first page is the register.
+    let next = if next == "/requests" && user.role == cityai_core::Role::AiOffice {
+        "/register".to_owned()
+    } else {
+        next
+    };
     let mut response = redirect(&next);
     append_cookie(
         &mut response,

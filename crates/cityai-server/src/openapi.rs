@@ -261,6 +261,14 @@ fn document() -> Value {
     ) {
         all.extend(more);
     }
+    if let (Some(all), Value::Object(more)) = (paths.as_object_mut(), framework_paths()) {
+        all.extend(more);
+    }
+    if let (Some(all), Value::Object(more)) =
+        (paths.as_object_mut(), crate::openapi_register::paths())
+    {
+        all.extend(more);
+    }
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -416,6 +424,260 @@ fn reception_and_quality_paths(not_found: &Value) -> Value {
                     "lang": {"type": "string", "enum": ["zh-CN", "en"]}
                 }
             }))
+        }
+    })
+}
+
+/// Builds the paths of the AI framework: inventory, lineage, education, ROI, roadmap and
+/// key metrics.
+#[allow(clippy::too_many_lines)]
+fn framework_paths() -> Value {
+    let code = json!({"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"});
+    let text = json!({"type": "string", "minLength": 1, "maxLength": 200});
+    let classification = json!({"type": "string", "enum": ["general", "important", "core"]});
+    let object = json!({"type": "object"});
+    let created = |what: &str| {
+        ok(
+            &format!("The {what} was stored; the body holds its id."),
+            json!({"type": "object"}),
+        )
+    };
+    let id_param =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
+    let conflict = error_response("The code is taken, or the link breaks the lineage rules.");
+    let write = |summary: &str, what: &str, schema: Value| {
+        let mut operation = with_body(
+            op(
+                summary,
+                "framework",
+                json!({
+                    "201": created(what),
+                    "409": error_response("The code is already taken.")
+                }),
+                vec![],
+            ),
+            schema,
+        );
+        operation["description"] = json!("AI office only.");
+        operation
+    };
+    let roi_inputs = json!({
+        "type": "object",
+        "required": ["yearly_volume", "minutes_before", "minutes_after", "automated_share", "staff_cost_per_hour", "compute_cost", "licence_cost", "maintenance_cost", "adoption_rate"],
+        "additionalProperties": false,
+        "properties": {
+            "yearly_volume": {"type": "number", "minimum": 0, "maximum": 1e10, "description": "Items handled per year."},
+            "minutes_before": {"type": "number", "minimum": 0, "maximum": 100000, "description": "Staff minutes per item without AI."},
+            "minutes_after": {"type": "number", "minimum": 0, "maximum": 100000, "description": "Staff minutes per item the AI handles."},
+            "automated_share": {"type": "number", "minimum": 0, "maximum": 1},
+            "staff_cost_per_hour": {"type": "number", "minimum": 0, "maximum": 1e13},
+            "compute_cost": {"type": "number", "minimum": 0, "maximum": 1e13, "description": "Yearly."},
+            "licence_cost": {"type": "number", "minimum": 0, "maximum": 1e13, "description": "Yearly."},
+            "maintenance_cost": {"type": "number", "minimum": 0, "maximum": 1e13, "description": "Yearly."},
+            "initial_cost": {"type": "number", "minimum": 0, "maximum": 1e13, "description": "One-off, before the first year; 0 when absent."},
+            "adoption_rate": {"type": "number", "minimum": 0, "maximum": 1},
+            "uncertainty": {"type": "number", "minimum": 0, "maximum": 0.9, "description": "Relative uncertainty of the low/high range; 0.2 when absent."}
+        }
+    });
+    json!({
+        "/api/v1/framework/inventory": {
+            "get": op("The technology inventory", "framework", json!({
+                "200": ok("Deployment environments, compute resources, datasets, models and register entries with the models they use.", object.clone())
+            }), vec![])
+        },
+        "/api/v1/framework/lineage": {
+            "get": op("The lineage graph and its check", "framework", json!({
+                "200": ok("The graph (applications, models, datasets, compute, environments) and every path that breaks a lineage rule.", object.clone())
+            }), vec![])
+        },
+        "/api/v1/framework/environments": {
+            "post": write("Add a deployment environment", "environment", json!({
+                "type": "object", "additionalProperties": false,
+                "required": ["code", "name_zh", "name_en", "internet_isolated", "approved_classification"],
+                "properties": {"code": code.clone(), "name_zh": text.clone(), "name_en": text.clone(), "internet_isolated": {"type": "boolean"}, "approved_classification": classification.clone()}
+            }))
+        },
+        "/api/v1/framework/compute": {
+            "post": write("Add a compute resource", "compute resource", json!({
+                "type": "object", "additionalProperties": false,
+                "required": ["code", "site", "accelerator", "accelerator_count", "capacity_pflops", "utilisation", "internet_isolated", "environment_code"],
+                "properties": {
+                    "code": code.clone(), "site": text.clone(), "accelerator": text.clone(),
+                    "accelerator_count": {"type": "integer", "minimum": 0, "maximum": 1000000},
+                    "capacity_pflops": {"type": "number", "minimum": 0, "maximum": 1e9},
+                    "utilisation": {"type": "number", "minimum": 0, "maximum": 1},
+                    "internet_isolated": {"type": "boolean"}, "environment_code": code.clone()
+                }
+            }))
+        },
+        "/api/v1/framework/datasets": {
+            "post": write("Add a dataset", "dataset", json!({
+                "type": "object", "additionalProperties": false,
+                "required": ["code", "name_zh", "name_en", "owner", "source", "classification", "personal_information", "size_gb", "update_frequency"],
+                "properties": {
+                    "code": code.clone(), "name_zh": text.clone(), "name_en": text.clone(), "owner": text.clone(), "source": text.clone(),
+                    "classification": classification.clone(),
+                    "personal_information": {"type": "boolean"},
+                    "legal_basis": {"type": "string", "maxLength": 200, "description": "Required when the dataset holds personal information."},
+                    "licence": {"type": "string", "maxLength": 200},
+                    "size_gb": {"type": "number", "minimum": 0, "maximum": 1e12},
+                    "update_frequency": {"type": "string", "enum": ["once", "real_time", "daily", "weekly", "monthly", "quarterly", "yearly"]}
+                }
+            }))
+        },
+        "/api/v1/framework/models": {
+            "post": write("Add a model with its training datasets", "model", json!({
+                "type": "object", "additionalProperties": false,
+                "required": ["code", "name_zh", "name_en", "base_model", "version", "ip_owner", "ip_owner_kind", "trained_on_public_data", "environment_code"],
+                "properties": {
+                    "code": code.clone(), "name_zh": text.clone(), "name_en": text.clone(), "base_model": text.clone(), "version": text.clone(), "ip_owner": text.clone(),
+                    "ip_owner_kind": {"type": "string", "enum": ["public_sector", "vendor", "joint"], "description": "public_sector when trained on public data."},
+                    "trained_on_public_data": {"type": "boolean"},
+                    "environment_code": code.clone(),
+                    "compute_id": {"type": ["integer", "null"]},
+                    "evaluation": {"type": "object", "additionalProperties": {"type": "number"}, "maxProperties": 50},
+                    "dataset_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 1000}
+                }
+            }))
+        },
+        "/api/v1/framework/models/{id}/datasets": {
+            "post": with_body(op("Record that a model was trained on a dataset", "framework", json!({
+                "200": ok("The link is stored.", object.clone()),
+                "409": conflict.clone()
+            }), vec![id_param.clone()]), json!({
+                "type": "object", "additionalProperties": false, "required": ["dataset_id"],
+                "properties": {"dataset_id": {"type": "integer"}}
+            }))
+        },
+        "/api/v1/framework/applications/{id}/models": {
+            "post": with_body(op("Record that a register entry uses a model", "framework", json!({
+                "200": ok("The link is stored.", object.clone()),
+                "409": conflict.clone()
+            }), vec![id_param.clone()]), json!({
+                "type": "object", "additionalProperties": false, "required": ["model_id"],
+                "properties": {"model_id": {"type": "integer"}}
+            }))
+        },
+        "/api/v1/framework/education": {
+            "get": op("Education programmes, reach and coverage", "framework", json!({
+                "200": ok("Programmes, courses, sessions, enrolments, reach per level and coverage per department; handlers see their own department only.", object.clone())
+            }), vec![])
+        },
+        "/api/v1/framework/programmes": {
+            "post": write("Add an education programme", "programme", json!({
+                "type": "object", "additionalProperties": false,
+                "required": ["code", "name_zh", "name_en", "level"],
+                "properties": {
+                    "code": code.clone(), "name_zh": text.clone(), "name_en": text.clone(),
+                    "level": {"type": "string", "enum": ["basic_schooling", "higher_education", "vocational", "public"]},
+                    "partner": {"type": "string", "maxLength": 200}
+                }
+            }))
+        },
+        "/api/v1/framework/courses": {
+            "post": write("Add a course to a programme", "course", json!({
+                "type": "object", "additionalProperties": false,
+                "required": ["programme_id", "code", "title_zh", "title_en", "hours"],
+                "properties": {
+                    "programme_id": {"type": "integer"}, "code": code.clone(), "title_zh": text.clone(), "title_en": text.clone(),
+                    "hours": {"type": "number", "minimum": 0.01, "maximum": 10000},
+                    "application_id": {"type": ["integer", "null"], "description": "The register entry whose system the course teaches."}
+                }
+            }))
+        },
+        "/api/v1/framework/sessions": {
+            "post": write("Add a session of a course", "session", json!({
+                "type": "object", "additionalProperties": false,
+                "required": ["course_id", "starts_on"],
+                "properties": {
+                    "course_id": {"type": "integer"},
+                    "starts_on": {"type": "string", "format": "date"},
+                    "place": {"type": "string", "maxLength": 200}
+                }
+            }))
+        },
+        "/api/v1/framework/enrolments": {
+            "post": with_body(op("Record a department's enrolments and completions in a session", "framework", json!({
+                "200": ok("The figures are stored, replacing earlier ones of the same session and department.", object.clone())
+            }), vec![]), json!({
+                "type": "object", "additionalProperties": false,
+                "required": ["session_id", "department_code", "enrolled", "completed"],
+                "properties": {
+                    "session_id": {"type": "integer"}, "department_code": text.clone(),
+                    "enrolled": {"type": "integer", "minimum": 0, "maximum": 10000000},
+                    "completed": {"type": "integer", "minimum": 0, "maximum": 10000000, "description": "At most enrolled."}
+                }
+            }))
+        },
+        "/api/v1/framework/staff": {
+            "post": with_body(op("Set a department's staff count, the denominator of coverage", "framework", json!({
+                "200": ok("The count is stored.", object.clone())
+            }), vec![]), json!({
+                "type": "object", "additionalProperties": false,
+                "required": ["department_code", "staff"],
+                "properties": {"department_code": text.clone(), "staff": {"type": "integer", "minimum": 1, "maximum": 10000000}}
+            }))
+        },
+        "/api/v1/framework/roi": {
+            "post": with_body(op("Compute an ROI estimate", "framework", json!({
+                "200": ok("Hours reclaimed, savings, yearly cost, payback months and three-year ROI, expected and low/high.", object.clone())
+            }), vec![]), roi_inputs.clone())
+        },
+        "/api/v1/framework/roi/measured": {
+            "get": op("Compute ROI from CityAI's live figures", "framework", json!({
+                "200": ok("The inputs, which of them were measured (with sample sizes) and which assumed, and the estimate.", object.clone()),
+                "404": error_response("No saved scenario has this id.")
+            }), vec![
+                query("scenario", "A saved scenario whose inputs are the assumptions; the defaults when absent.", json!({"type": "integer"})),
+                query("days", "The window of live figures, 1 to 3650 days; 365 when absent.", json!({"type": "integer", "minimum": 1, "maximum": 3650}))
+            ])
+        },
+        "/api/v1/framework/roi/scenarios": {
+            "get": op("Saved ROI scenarios", "framework", json!({
+                "200": ok("Every saved scenario with its estimate, newest first.", object.clone())
+            }), vec![]),
+            "post": write("Save an ROI scenario", "scenario", json!({
+                "type": "object", "additionalProperties": false,
+                "required": ["name", "inputs"],
+                "properties": {"name": text.clone(), "application_id": {"type": ["integer", "null"]}, "inputs": roi_inputs}
+            }))
+        },
+        "/api/v1/framework/roadmap": {
+            "get": op("The roadmap with computed progress", "framework", json!({
+                "200": ok("Four phases with their milestones, each milestone's progress from linked items, and overall progress.", object.clone())
+            }), vec![])
+        },
+        "/api/v1/framework/milestones": {
+            "post": write("Add a milestone", "milestone", json!({
+                "type": "object", "additionalProperties": false,
+                "required": ["phase", "title_zh", "title_en", "owner", "due_on", "measure"],
+                "properties": {
+                    "phase": {"type": "string", "enum": ["strategy", "technology", "talent", "iteration"]},
+                    "title_zh": text.clone(), "title_en": text.clone(), "owner": text.clone(),
+                    "due_on": {"type": "string", "format": "date"},
+                    "status": {"type": "string", "enum": ["planned", "in_progress", "done", "blocked"]},
+                    "measure": {"type": "string", "enum": ["manual", "pilots", "applications_in_use", "datasets", "models", "programmes", "completions"]},
+                    "target": {"type": ["integer", "null"], "minimum": 1, "description": "Required unless the measure is manual."},
+                    "manual_progress": {"type": "number", "minimum": 0, "maximum": 1}
+                }
+            }))
+        },
+        "/api/v1/framework/milestones/{id}": {
+            "post": with_body(op("Change a milestone's status", "framework", json!({
+                "200": ok("The updated milestone.", object.clone()),
+                "404": error_response("No milestone has this id.")
+            }), vec![id_param]), json!({
+                "type": "object", "additionalProperties": false, "required": ["status"],
+                "properties": {
+                    "status": {"type": "string", "enum": ["planned", "in_progress", "done", "blocked"]},
+                    "manual_progress": {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+                }
+            }))
+        },
+        "/api/v1/framework/metrics": {
+            "get": op("The framework's key metrics", "framework", json!({
+                "200": ok("Stakeholders engaged, register entries by category and stage, programme reach, measured ROI and the count of lineage violations.", object)
+            }), vec![])
         }
     })
 }

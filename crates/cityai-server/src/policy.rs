@@ -73,6 +73,38 @@ const AUDIT_READ: &[Role] = &[Role::Auditor, Role::Admin];
 /// Staff who draft, edit and approve replies. Handlers only for their own department.
 const REPLY_STAFF: &[Role] = &[Role::Handler, Role::Reviewer];
 
+/// Who reads the AI framework: the AI office keeps it; administrators, reviewers (the
+/// ethics committee's staff) and auditors read it.
+const FRAMEWORK_READ: &[Role] = &[Role::AiOffice, Role::Admin, Role::Reviewer, Role::Auditor];
+
+/// Who reads education programmes and coverage: also handlers, for their own department.
+const EDUCATION_READ: &[Role] = &[
+    Role::AiOffice,
+    Role::Admin,
+    Role::Reviewer,
+    Role::Auditor,
+    Role::Handler,
+];
+
+/// Who reads the framework overview: every member of staff.
+const FRAMEWORK_OVERVIEW: &[Role] = &[
+    Role::Operator,
+    Role::Handler,
+    Role::Reviewer,
+    Role::Admin,
+    Role::Auditor,
+    Role::AiOffice,
+];
+
+/// Who writes the inventory, programmes, ROI scenarios and the roadmap.
+const FRAMEWORK_WRITE: &[Role] = &[Role::AiOffice];
+/// Staff who read the AI register: reviewers, admins, auditors and the AI office.
+const REGISTER_READ: &[Role] = &[Role::Reviewer, Role::Admin, Role::Auditor, Role::AiOffice];
+
+/// Staff who keep the AI register. Committee decisions are recorded by them on the
+/// committee's behalf.
+const REGISTER_WRITE: &[Role] = &[Role::AiOffice];
+
 const fn row(verb: Verb, path: &'static str, access: Access) -> RoutePolicy {
     RoutePolicy { verb, path, access }
 }
@@ -190,6 +222,158 @@ pub const ROUTES: &[RoutePolicy] = &[
     ),
     row(Verb::Get, "/api/v1/audit", Access::Roles(AUDIT_READ)),
     row(Verb::Get, "/api/v1/audit/verify", Access::Roles(AUDIT_READ)),
+    row(Verb::Get, "/register", Access::Roles(REGISTER_READ)),
+    row(Verb::Get, "/register/{code}", Access::Roles(REGISTER_READ)),
+    row(
+        Verb::Post,
+        "/register/{code}/stage",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/register/{code}/monitoring",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/register/feedback/{id}",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    // The public register and its feedback form (double-submit CSRF, like the reception).
+    row(Verb::Get, "/ai-register", Access::Public),
+    row(Verb::Get, "/ai-register/{code}", Access::Public),
+    row(Verb::Post, "/ai-register/{code}/feedback", Access::Public),
+    row(
+        Verb::Get,
+        "/api/v1/register/applications",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/applications/{code}",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}/stage",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}/scores",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}/reviews",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}/funds",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}/monitoring",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/applications/{code}/participants",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/reviews/{id}/decision",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/reviews/due",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/ranking",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/lists/{year}",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/lists/{year}",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/committee",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/committee",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/committee/{id}/conflicts",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/organisations",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/organisations",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/criteria",
+        Access::Roles(REGISTER_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/criteria",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/categories",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    // Unmoderated feedback may still hold text that moderation rejects.
+    row(
+        Verb::Get,
+        "/api/v1/register/feedback",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/register/feedback/{id}",
+        Access::Roles(REGISTER_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/register/export/{format}",
+        Access::Roles(REGISTER_READ),
+    ),
     // Open311 GeoReport v2: reading is public as the standard has it. POST checks the
     // standard's api_key in the handler (citizens and operators), and needs no CSRF token
     // because it never acts on a session cookie.
@@ -198,6 +382,143 @@ pub const ROUTES: &[RoutePolicy] = &[
     row(Verb::Get, "/open311/v2/services/{file}", Access::Public),
     row(Verb::Get, "/open311/v2/requests/{file}", Access::Public),
     row(Verb::Get, "/open311/v2/tokens/{file}", Access::Public),
+    row(Verb::Get, "/framework", Access::Roles(FRAMEWORK_OVERVIEW)),
+    row(
+        Verb::Get,
+        "/framework/inventory",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/framework/education",
+        Access::Roles(EDUCATION_READ),
+    ),
+    row(Verb::Get, "/framework/roi", Access::Roles(FRAMEWORK_READ)),
+    row(
+        Verb::Get,
+        "/framework/roadmap",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/framework/metrics",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/framework/export/{file}",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/inventory",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/lineage",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/environments",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/compute",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/datasets",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/models",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/models/{id}/datasets",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/applications/{id}/models",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/education",
+        Access::Roles(EDUCATION_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/programmes",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/courses",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/sessions",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/enrolments",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/staff",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/roi",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/roi/measured",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/roi/scenarios",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/roi/scenarios",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/roadmap",
+        Access::Roles(FRAMEWORK_READ),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/milestones",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Post,
+        "/api/v1/framework/milestones/{id}",
+        Access::Roles(FRAMEWORK_WRITE),
+    ),
+    row(
+        Verb::Get,
+        "/api/v1/framework/metrics",
+        Access::Roles(FRAMEWORK_READ),
+    ),
     row(Verb::Any, "/api/{*rest}", Access::Public),
 ];
 

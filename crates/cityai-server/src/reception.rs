@@ -189,13 +189,34 @@ fn too_many(wait: Duration) -> Response {
     response
 }
 
+/// Returns why the AI register switched the assistant off, or `None` while it may run.
+async fn assistant_closed(state: &AppState) -> Result<Option<cityai_store::GateClosed>, ApiError> {
+    use cityai_services::register::{RECEPTION, feature_gate};
+
+    feature_gate(&state.store, RECEPTION)
+        .await
+        .map_err(crate::register_api::service_error)
+}
+
 /// Runs one exchange of conversation `conversation` (a new one when `None`).
+///
+/// While the AI register switches the assistant off, nothing is read or stored and the
+/// caller gets `503` with the reason and the other channels.
 async fn converse(
     state: &AppState,
     conversation: Option<&str>,
     message: &str,
     lang: Lang,
 ) -> Result<ChatReply, ApiError> {
+    if let Some(reason) = assistant_closed(state).await? {
+        return Err(ApiError::Unavailable {
+            code: "assistant_unavailable",
+            message: format!(
+                "the reception assistant is unavailable because {reason}: call the 12345 \
+                 citizen hotline, or submit the request through Open311 or POST /api/v1/requests"
+            ),
+        });
+    }
     let message = message.trim();
     if message.is_empty() {
         return Err(ApiError::BadRequest {
@@ -487,9 +508,15 @@ async fn answer(state: &AppState, message: &str, lang: Lang, outcome: &mut Outco
         valid_only: true,
         ..Default::default()
     };
-    let result =
-        cityai_services::knowledge::ask(&index, &question, &options, state.llm.as_deref(), lang)
-            .await;
+    let result = cityai_services::knowledge::ask_gated(
+        &state.store,
+        &index,
+        &question,
+        &options,
+        state.llm.as_deref(),
+        lang,
+    )
+    .await;
     let result = match result {
         Ok(result) => result,
         Err(err) => {
@@ -680,6 +707,15 @@ pub(crate) async fn page_view(
 ) -> Response {
     let (lang, lang_cookie) = negotiate(query.lang.as_deref(), &headers, state.default_lang);
     let csrf = csrf_value(&headers);
+    let closed = match assistant_closed(&state).await {
+        Ok(closed) => closed,
+        Err(err) => return err.into_response(),
+    };
+    if let Some(reason) = closed {
+        let mut response = unavailable_page(lang, &reason);
+        set_cookie(response.headers_mut(), lang_cookie);
+        return response;
+    }
     let mut response = (
         StatusCode::OK,
         chat_page(lang, &csrf, None, &[], None, None),
@@ -755,6 +791,19 @@ pub(crate) async fn page_post(State(state): State<AppState>, request: Request) -
             )
                 .into_response()
         }
+        Err(ApiError::Unavailable {
+            code: "assistant_unavailable",
+            ..
+        }) => match assistant_closed(&state).await {
+            Ok(Some(reason)) => unavailable_page(lang, &reason),
+            // The approval came back between the two reads: ask the citizen to send again.
+            Ok(None) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                render(conversation, &[], None, Some(t(lang, "error.internal"))),
+            )
+                .into_response(),
+            Err(err) => err.into_response(),
+        },
         Err(err) => {
             let (status, key) = match &err {
                 ApiError::BadRequest {
@@ -789,6 +838,30 @@ pub(crate) async fn page_post(State(state): State<AppState>, request: Request) -
             (status, render(keep, &turns, None, Some(&message))).into_response()
         }
     }
+}
+
+/// Renders the notice shown instead of the chat while the AI register switches the
+/// assistant off: the reason, and the hotline.
+fn unavailable_page(lang: Lang, reason: &cityai_store::GateClosed) -> Response {
+    let heading = t(lang, "reception.heading");
+    let switch_href = format!("/reception?lang={}", other(lang).tag());
+    let message = tf(
+        lang,
+        "register.gate.reception_off",
+        &[
+            ("reason", &crate::register_view::gate_reason(lang, reason)),
+            ("hotline", &t(lang, "reception.hotline")),
+        ],
+    );
+    let content = html! {
+        h1 { (heading) }
+        p.error #assistant-unavailable role="alert" { (message) }
+    };
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        page(lang, heading, &switch_href, None, content),
+    )
+        .into_response()
 }
 
 fn csrf_value(headers: &HeaderMap) -> String {

@@ -107,6 +107,9 @@ pub(crate) struct RoutingDetails {
     /// The category the client chose when it filed the request, such as an Open311 service.
     #[serde(default)]
     pub requested: Option<String>,
+    /// Why the AI register held the request for triage instead of assigning it.
+    #[serde(default)]
+    pub gate: Option<cityai_store::GateClosed>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -141,6 +144,11 @@ impl RoutingDetails {
 /// Renders the evidence words and the similar past requests of a routing decision.
 pub(crate) fn routing_evidence(lang: Lang, details: &RoutingDetails) -> Markup {
     html! {
+        @if let Some(reason) = &details.gate {
+            p.notice.routing-held role="note" {
+                (cityai_core::i18n::tf(lang, "register.gate.routing_held", &[("reason", &crate::register_view::gate_reason(lang, reason))]))
+            }
+        }
         @if let Some(requested) = &details.requested {
             h3 { (t(lang, "triage.requested")) }
             p { (requested) }
@@ -227,6 +235,9 @@ pub(crate) fn actor_name(actor: &str) -> &str {
 
 /// Returns how a draft was written, in the reader's language.
 pub(crate) fn generator_label(lang: Lang, generator: &str) -> String {
+    if generator == cityai_services::replies::MANUAL_GENERATOR {
+        return t(lang, "reply.generator_manual").to_owned();
+    }
     match generator.strip_prefix("llm:") {
         Some(model) => cityai_core::i18n::tf(lang, "reply.generator_llm", &[("model", &model)]),
         None => t(lang, "reply.generator_template").to_owned(),

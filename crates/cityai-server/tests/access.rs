@@ -157,8 +157,8 @@ fn request_as(role: Option<Role>, method: &str, uri: &str, body: &str) -> Reques
 
 /// The expected matrix, written out by hand rather than read from the policy, so that a
 /// change to the policy must be made in both places. Each entry lists the roles admitted:
-/// c citizen, o operator, h handler, r reviewer, a admin, u auditor; `*` everyone signed in;
-/// `public` everyone.
+/// c citizen, o operator, h handler, r reviewer, a admin, u auditor, g AI office; `*` everyone
+/// signed in; `public` everyone.
 const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/", "public"),
     ("GET", "/login", "public"),
@@ -210,11 +210,82 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/replies/quality", "hr"),
     ("GET", "/api/v1/audit", "au"),
     ("GET", "/api/v1/audit/verify", "au"),
+    ("GET", "/register", "raug"),
+    ("GET", "/register/{code}", "raug"),
+    ("POST", "/register/{code}/stage", "g"),
+    ("POST", "/register/{code}/monitoring", "g"),
+    ("POST", "/register/feedback/{id}", "g"),
+    ("GET", "/ai-register", "public"),
+    ("GET", "/ai-register/{code}", "public"),
+    ("POST", "/ai-register/{code}/feedback", "public"),
+    ("GET", "/api/v1/register/applications", "raug"),
+    ("POST", "/api/v1/register/applications", "g"),
+    ("GET", "/api/v1/register/applications/{code}", "raug"),
+    ("POST", "/api/v1/register/applications/{code}", "g"),
+    ("POST", "/api/v1/register/applications/{code}/stage", "g"),
+    ("POST", "/api/v1/register/applications/{code}/scores", "g"),
+    ("POST", "/api/v1/register/applications/{code}/reviews", "g"),
+    ("POST", "/api/v1/register/applications/{code}/funds", "g"),
+    (
+        "POST",
+        "/api/v1/register/applications/{code}/monitoring",
+        "g",
+    ),
+    (
+        "POST",
+        "/api/v1/register/applications/{code}/participants",
+        "g",
+    ),
+    ("POST", "/api/v1/register/reviews/{id}/decision", "g"),
+    ("GET", "/api/v1/register/reviews/due", "raug"),
+    ("GET", "/api/v1/register/ranking", "raug"),
+    ("GET", "/api/v1/register/lists/{year}", "raug"),
+    ("POST", "/api/v1/register/lists/{year}", "g"),
+    ("GET", "/api/v1/register/committee", "raug"),
+    ("POST", "/api/v1/register/committee", "g"),
+    ("POST", "/api/v1/register/committee/{id}/conflicts", "g"),
+    ("GET", "/api/v1/register/organisations", "raug"),
+    ("POST", "/api/v1/register/organisations", "g"),
+    ("GET", "/api/v1/register/criteria", "raug"),
+    ("POST", "/api/v1/register/criteria", "g"),
+    ("POST", "/api/v1/register/categories", "g"),
+    ("GET", "/api/v1/register/feedback", "g"),
+    ("POST", "/api/v1/register/feedback/{id}", "g"),
+    ("GET", "/api/v1/register/export/{format}", "raug"),
     ("GET", "/open311/v2/{file}", "public"),
     ("POST", "/open311/v2/{file}", "public"),
     ("GET", "/open311/v2/services/{file}", "public"),
     ("GET", "/open311/v2/requests/{file}", "public"),
     ("GET", "/open311/v2/tokens/{file}", "public"),
+    ("GET", "/framework", "ohraug"),
+    ("GET", "/framework/inventory", "raug"),
+    ("GET", "/framework/education", "hraug"),
+    ("GET", "/framework/roi", "raug"),
+    ("GET", "/framework/roadmap", "raug"),
+    ("GET", "/framework/metrics", "raug"),
+    ("GET", "/framework/export/{file}", "raug"),
+    ("GET", "/api/v1/framework/inventory", "raug"),
+    ("GET", "/api/v1/framework/lineage", "raug"),
+    ("POST", "/api/v1/framework/environments", "g"),
+    ("POST", "/api/v1/framework/compute", "g"),
+    ("POST", "/api/v1/framework/datasets", "g"),
+    ("POST", "/api/v1/framework/models", "g"),
+    ("POST", "/api/v1/framework/models/{id}/datasets", "g"),
+    ("POST", "/api/v1/framework/applications/{id}/models", "g"),
+    ("GET", "/api/v1/framework/education", "hraug"),
+    ("POST", "/api/v1/framework/programmes", "g"),
+    ("POST", "/api/v1/framework/courses", "g"),
+    ("POST", "/api/v1/framework/sessions", "g"),
+    ("POST", "/api/v1/framework/enrolments", "g"),
+    ("POST", "/api/v1/framework/staff", "g"),
+    ("POST", "/api/v1/framework/roi", "raug"),
+    ("GET", "/api/v1/framework/roi/measured", "raug"),
+    ("GET", "/api/v1/framework/roi/scenarios", "raug"),
+    ("POST", "/api/v1/framework/roi/scenarios", "g"),
+    ("GET", "/api/v1/framework/roadmap", "raug"),
+    ("POST", "/api/v1/framework/milestones", "g"),
+    ("POST", "/api/v1/framework/milestones/{id}", "g"),
+    ("GET", "/api/v1/framework/metrics", "raug"),
     ("GET", "/api/{*rest}", "public"),
 ];
 
@@ -258,7 +329,10 @@ async fn role_matrix_route_by_route() {
         let uri = pattern
             .replace("{id}", "1")
             .replace("{*rest}", "nope")
-            .replace("{file}", "services.json");
+            .replace("{file}", "services.json")
+            .replace("{code}", "cityai.routing")
+            .replace("{year}", "2026")
+            .replace("{format}", "register.json");
         let body = if pattern.ends_with("correct") {
             r#"{"category":"城乡建设"}"#
         } else if pattern.ends_with("quality") {
@@ -268,7 +342,8 @@ async fn role_matrix_route_by_route() {
         };
         for role in std::iter::once(None).chain(Role::ALL.map(Some)) {
             if *pattern == "/logout"
-                || *method == "POST" && ["/login", "/reception"].contains(pattern)
+                || *method == "POST"
+                    && ["/login", "/reception", "/ai-register/{code}/feedback"].contains(pattern)
             {
                 // Signing in and out change sessions; they have their own tests below. The
                 // reception form needs the double-submit cookie, tested in reception.rs.

@@ -186,6 +186,8 @@ pub struct Receipt {
 
 /// Stores `submission`, routes it with `router` when one is in use, and returns the receipt.
 ///
+/// While the register's gate of automatic routing is closed, the request goes to triage.
+///
 /// # Errors
 ///
 /// [`ServiceError::Invalid`] for a submission that fails [`Submission::validate`], and the
@@ -222,9 +224,16 @@ pub async fn submit(
     };
     let requested_category = submission.requested_category;
     let token = hex::encode(crate::auth::random_bytes::<16>());
+    let closed = match router {
+        Some(_) => crate::register::feature_gate(store, crate::register::ROUTING).await?,
+        None => None,
+    };
     let intake = store
         .insert_live_request(&request, &token, |title, body| {
             let mut decision = router.and_then(|router| decide(router, 0, title, body))?;
+            if let Some(reason) = &closed {
+                crate::register::hold_for_triage(&mut decision, reason);
+            }
             if let Some(requested) = &requested_category
                 && let Ok(mut details) =
                     serde_json::from_str::<serde_json::Value>(&decision.details_json)

@@ -419,6 +419,9 @@ pub struct AskResult {
     pub generated: Option<GeneratedAnswer>,
     /// The reason the LLM gave no answer, when it was called and failed.
     pub llm_error: Option<String>,
+    /// Why the LLM was not asked although one is configured: the AI register switched LLM
+    /// answers off, such as "approval of cityai.llm_answers expired on ...".
+    pub llm_disabled: Option<String>,
 }
 
 /// Searches the index, builds the extractive answer, and asks the LLM for a grounded answer
@@ -514,5 +517,28 @@ pub async fn ask(
         extractive,
         generated,
         llm_error,
+        llm_disabled: None,
     })
+}
+
+/// Runs [`ask`] with the LLM only while the AI register's gate of LLM answers is open;
+/// otherwise the result has the cited passages and the extractive answer, and
+/// [`AskResult::llm_disabled`] says why.
+///
+/// # Errors
+///
+/// As [`ask`], and [`ServiceError::Store`] when the register cannot be read.
+pub async fn ask_gated(
+    store: &Store,
+    index: &KnowledgeIndex,
+    question: &str,
+    options: &AskOptions,
+    llm: Option<&cityai_llm::LlmClient>,
+    lang: cityai_core::Lang,
+) -> Result<AskResult, ServiceError> {
+    let (llm, closed) =
+        crate::register::gated_llm(store, crate::register::LLM_ANSWERS, llm).await?;
+    let mut result = ask(index, question, options, llm, lang).await?;
+    result.llm_disabled = closed.map(|reason| reason.to_string());
+    Ok(result)
 }

@@ -5,10 +5,12 @@
 //! persists, and the AI crates only compute.
 
 pub mod auth;
+pub mod framework;
 pub mod hotspots;
 pub mod intake;
 pub mod knowledge;
 pub mod reception;
+pub mod register;
 pub mod replies;
 pub mod reply_quality;
 pub mod routing;
@@ -31,6 +33,28 @@ pub enum ServiceError {
     #[error("{0}")]
     Invalid(String),
 
+    /// A lineage link would let an application use data its environment is not approved
+    /// for; every violation the link would leave is listed.
+    #[error("the link breaks the lineage rules: {}", describe_violations(.0))]
+    Lineage(Vec<cityai_core::framework::lineage::LineageViolation>),
+
     #[error("a background task failed: {0}")]
     Task(String),
+}
+
+fn describe_violations(violations: &[cityai_core::framework::lineage::LineageViolation]) -> String {
+    violations
+        .iter()
+        .map(|v| {
+            format!(
+                "application {} uses model {} trained on {} data {} ({})",
+                v.application,
+                v.model,
+                v.classification.as_str(),
+                v.dataset,
+                v.rule.as_str()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -20,6 +20,10 @@ use crate::ServiceError;
 /// The content producer named in the AIGC metadata of drafts the built-in drafter writes.
 pub const TEMPLATE_PRODUCER: &str = "CityAI";
 
+/// The generator of an empty draft that the handler writes alone, made while the register
+/// switches AI drafting off. It carries no AI label and no AIGC metadata.
+pub const MANUAL_GENERATOR: &str = "manual";
+
 /// The marker that starts every fill-in field, in each language.
 const FILL_IN_MARKERS: [&str; 2] = ["【请填写", "[Fill in"];
 
@@ -284,6 +288,9 @@ async fn llm_draft(
 /// older open draft. The LLM writes it when `llm` is given; when the LLM fails, the built-in
 /// drafter does and the failure is logged.
 ///
+/// While the register's gate of reply drafting is closed, the draft is empty with the
+/// generator [`MANUAL_GENERATOR`], and the handler writes the reply.
+///
 /// # Errors
 ///
 /// [`ServiceError::Store`] when the request is missing or storing fails, and the index's
@@ -300,6 +307,19 @@ pub async fn draft_reply(
         .request(request_id)
         .await?
         .ok_or(cityai_store::StoreError::RequestNotFound(request_id))?;
+    if crate::register::feature_gate(store, crate::register::REPLY_DRAFTING)
+        .await?
+        .is_some()
+    {
+        let draft = NewReplyDraft {
+            request_id,
+            body: String::new(),
+            generator: MANUAL_GENERATOR.to_owned(),
+            sources: json!({}),
+            aigc: serde_json::Value::Null,
+        };
+        return Ok(store.create_reply_draft(&draft, actor).await?);
+    }
     let department = match &request.department {
         Some(code) => store
             .departments()

@@ -116,6 +116,9 @@ pub fn decide(
 
 /// Routes every received request that has no category, in batches, and returns the counts.
 ///
+/// While the register's gate of automatic routing is closed, every request goes to triage
+/// with the router's suggestion and the reason kept in the decision.
+///
 /// # Errors
 ///
 /// [`ServiceError::Store`] when reading or writing fails; batches already written stay.
@@ -129,9 +132,16 @@ pub async fn route_pending(
         if pending.is_empty() {
             break;
         }
+        let closed = crate::register::feature_gate(store, crate::register::ROUTING).await?;
         let decisions: Vec<RoutingDecision> = pending
             .iter()
             .filter_map(|r| decide(model, r.id, r.title.as_deref(), &r.body))
+            .map(|mut decision| {
+                if let Some(reason) = &closed {
+                    crate::register::hold_for_triage(&mut decision, reason);
+                }
+                decision
+            })
             .collect();
         if decisions.is_empty() {
             break;

@@ -39,6 +39,9 @@ pub enum StoreError {
     #[error("request {0} not found")]
     RequestNotFound(i64),
 
+    #[error("the write of a live request stopped before it finished; submit the request again")]
+    IntakeInterrupted,
+
     #[error("request {0} has no category to confirm; route it or correct it with a category")]
     NothingToConfirm(i64),
 
@@ -117,6 +120,49 @@ pub enum StoreError {
          run the copy with the CityAI version that created the database"
     )]
     CopyUnknownTable(String),
+
+    #[error("{kind} {key:?} not found; list the existing ones first")]
+    FrameworkNotFound { kind: &'static str, key: String },
+
+    #[error("{kind} {key:?} already exists; choose another code")]
+    FrameworkDuplicate { kind: &'static str, key: String },
+    #[error("invalid {field} {value:?}: use one of {expected}")]
+    InvalidValue {
+        field: &'static str,
+        value: String,
+        expected: String,
+    },
+
+    #[error("AI application {0:?} not found; list the register to see the codes")]
+    AiApplicationNotFound(String),
+
+    #[error("AI application {0:?} is already registered; choose another code or edit that entry")]
+    AiApplicationExists(String),
+
+    #[error("application category {0:?} is not configured; add it first or choose a listed one")]
+    UnknownAiCategory(String),
+
+    #[error("{code} cannot move from {from} to {to}")]
+    StageMove {
+        code: String,
+        from: &'static str,
+        to: &'static str,
+    },
+
+    #[error(
+        "{code} cannot move to {to} without an approved, unexpired ethical review; record a \
+         review decision first"
+    )]
+    ApprovalRequired { code: String, to: &'static str },
+
+    #[error("{what} {key} not found")]
+    NotFound { what: &'static str, key: String },
+
+    #[error("review {0} already has a decision; open a re-review instead")]
+    ReviewDecided(i64),
+
+    #[error("{0}")]
+    RegisterRule(String),
 
     #[error("database error")]
     Database(#[from] sqlx::Error),

@@ -86,6 +86,9 @@ pub(crate) struct ChunkContext<'a> {
     /// The import batch, or `None` for a request from a live channel.
     pub(crate) batch_id: Option<i64>,
     pub(crate) now: DateTime<Utc>,
+    /// The rows' texts masked already, one per row of the chunk, so that live intake masks
+    /// before it waits for the write lock; `None` masks here.
+    pub(crate) masked: Option<&'a [MaskedText]>,
 }
 
 impl Store {
@@ -139,6 +142,7 @@ impl Store {
                 source: &file.source,
                 batch_id: Some(batch_id),
                 now: started_at,
+                masked: None,
             };
             let outcomes = insert_chunk(&mut tx, &mut cache, &mut stored, chunk, &context).await?;
             for (row, outcome) in chunk.iter().zip(outcomes) {
@@ -312,9 +316,12 @@ pub(crate) async fn insert_chunk(
         // Personal data is masked here, on the one path by which requests are stored.
         let masked: Vec<MaskedText> = to_insert
             .iter()
-            .map(|&index| {
-                let request = &chunk[index].request;
-                mask_request(request.title.as_deref(), &request.body)
+            .map(|&index| match context.masked {
+                Some(masked) => masked[index].clone(),
+                None => {
+                    let request = &chunk[index].request;
+                    mask_request(request.title.as_deref(), &request.body)
+                }
             })
             .collect();
         insert.push_values(

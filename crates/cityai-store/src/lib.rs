@@ -15,11 +15,13 @@ mod audit;
 mod builder;
 mod changes;
 mod error;
+mod framework;
 mod import;
 mod knowledge;
 mod masking;
 mod migrate;
 mod reception;
+mod register;
 mod replies;
 mod requests;
 mod routing;
@@ -40,11 +42,25 @@ pub use audit::{AuditEvent, AuditRecord, AuditVerification, BrokenLink, ChainBre
 pub use changes::{CHANGES_CHANNEL, Change, ChangeListener};
 pub use cityai_core::ImportRow;
 pub use error::StoreError;
+pub use framework::{
+    ApplicationSummary, ComputeResource, Course, CourseSession, Dataset, DepartmentCoverage,
+    Enrolment, Environment, HandlingSample, LevelReach, MeasureCounts, Milestone, MilestoneUpdate,
+    Model, NewComputeResource, NewCourse, NewDataset, NewEnvironment, NewMilestone, NewModel,
+    NewProgramme, NewSession, Phase, Programme, RoiScenario,
+};
 pub use import::{ImportFile, ImportResult, RowConflict};
 pub use knowledge::{KnowledgeImportResult, NewChunk, NewKnowledgeSource, StoredChunk};
 pub use masking::UnmaskedText;
 pub use migrate::{LATEST_VERSION, MIGRATIONS, POSTGRES_MIGRATIONS};
 pub use reception::{ReceptionConversation, ReceptionExchange, ReceptionTurn};
+pub use register::{
+    AiApplication, AiCategory, ApplicationFields, ApprovedEntry, CommitteeMember, Conflict,
+    Criterion, Decision, DraftingFigures, DueReview, Feedback, FeedbackStatus, Funds, GATE_TTL,
+    GateCache, GateClosed, GateStatus, MAX_CODE_CHARS, MAX_FEEDBACK_CHARS, MAX_FIELD_CHARS,
+    ModelType, MonitoringRecord, MonitoringSource, NewDecision, Organisation, OrganisationKind,
+    ParticipantRole, Participation, PublicationCategory, RankedApplication, ReceptionFigures,
+    Review, ReviewDue, ReviewKind, RiskLevel, RoutingFigures, Score, Stage,
+};
 pub use replies::{
     DashboardFigures, DraftStatus, NewReplyDraft, ReplyDraft, ReplyRecord, TimelineEvent, ai_share,
 };
@@ -55,6 +71,13 @@ pub use routing::{
 pub use taxonomy::{CategoryRecord, TaxonomySummary};
 pub use transfer::{CopyReport, TableCopy};
 pub use users::{ApiKeyInfo, NewUser, SessionUser, User};
+
+/// The register codes of CityAI's own AI features, which the store registers on first open.
+pub mod ai_features {
+    pub use crate::register::builtin::{
+        BUILTIN_CODES, LLM_ANSWERS, RECEPTION, REPLY_DRAFTING, ROUTING,
+    };
+}
 
 /// Shorthand for results of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -113,6 +136,10 @@ pub struct Store {
     /// NOTE: the gate is per process, so several processes writing one SQLite file still
     /// wait in the busy handler.
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Live requests waiting for the next group commit (see [`Store::insert_live_request`]).
+    live_queue: std::sync::Arc<std::sync::Mutex<Vec<routing::PendingLive>>>,
+    /// The AI register's gate answers, reused for a few seconds.
+    gates: std::sync::Arc<GateCache>,
     /// The URL of a PostgreSQL database, for the connection that listens for changes.
     postgres_url: Option<std::sync::Arc<DatabaseUrl>>,
 }
@@ -157,6 +184,22 @@ impl Store {
     ///
     /// As [`Store::open`].
     pub async fn open_at_version(url: &str, version: i64) -> Result<Self> {
+        Self::open_with(url, version, true).await
+    }
+
+    /// Opens the database and applies every pending migration, but writes no data: no
+    /// masking of old rows and no registration of the built-in AI features.
+    ///
+    /// For the target of [`Store::copy_into`], which must stay empty until the copy.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`].
+    pub async fn open_schema_only(url: &str) -> Result<Self> {
+        Self::open_with(url, LATEST_VERSION, false).await
+    }
+
+    async fn open_with(url: &str, version: i64, write_defaults: bool) -> Result<Self> {
         let backend = Backend::from_url(url)?;
         sqlx::any::install_default_drivers();
         let pool = match backend {
@@ -167,12 +210,19 @@ impl Store {
             pool,
             backend,
             write_gate: std::sync::Arc::default(),
+            live_queue: std::sync::Arc::default(),
+            gates: std::sync::Arc::default(),
             postgres_url: (backend == Backend::Postgres)
                 .then(|| std::sync::Arc::new(DatabaseUrl(url.to_owned()))),
         };
         migrate::run(&store.pool, backend, version).await?;
-        if version >= masking::MASKING_VERSION {
+        if write_defaults && version >= masking::MASKING_VERSION {
             store.mask_legacy_requests().await?;
+        }
+        if write_defaults && version >= register::REGISTER_VERSION {
+            store
+                .ensure_builtin_ai_applications(chrono::Utc::now())
+                .await?;
         }
         if backend == Backend::Sqlite {
             // Gathers the statistics the query planner needs to choose between the request

@@ -83,6 +83,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "ai_register",
         sql: include_str!("../migrations/sqlite/0013_ai_register.sql"),
     },
+    Migration {
+        version: 14,
+        name: "ai_governance",
+        sql: include_str!("../migrations/sqlite/0014_ai_governance.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "ai_framework",
+        sql: include_str!("../migrations/sqlite/0015_ai_framework.sql"),
+    },
 ];
 
 /// Every PostgreSQL migration, in order: one per SQLite migration, with the same version
@@ -152,6 +162,16 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 13,
         name: "ai_register",
         sql: include_str!("../migrations/postgres/0013_ai_register.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "ai_governance",
+        sql: include_str!("../migrations/postgres/0014_ai_governance.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "ai_framework",
+        sql: include_str!("../migrations/postgres/0015_ai_framework.sql"),
     },
 ];
 
@@ -256,9 +276,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn versions_increase_by_one() {
-        for (i, migration) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(migration.version, i as i64 + 1, "{}", migration.name);
+    fn versions_increase() {
+        assert_eq!(MIGRATIONS[0].version, 1);
+        for pair in MIGRATIONS.windows(2) {
+            assert_eq!(pair[1].version, pair[0].version + 1, "{}", pair[1].name);
         }
     }
 

@@ -104,6 +104,7 @@ impl Store {
             source,
             batch_id: None,
             now,
+            masked: None,
         };
 
         let mut tx = self.begin_write().await?;

@@ -9,6 +9,7 @@ use sqlx::Row;
 
 use crate::audit::{self, AuditEvent};
 use crate::import::{ChunkContext, Inserted, StoredKeys, insert_chunk};
+use crate::masking::MaskedText;
 use crate::taxonomy::DepartmentCache;
 use crate::{Result, Store, StoreError};
 
@@ -151,6 +152,11 @@ impl Store {
     /// request id is set once the request has one. When a request with the same dedup key
     /// exists, nothing is written and that request is returned with `existing` set.
     ///
+    /// Requests that arrive while another group is being written wait together and are then
+    /// written in one transaction (group commit), so the cost of a transaction and of the
+    /// turn at the write lock is shared. A request is never half stored: when the group's
+    /// transaction fails, each request of the group is written again in its own.
+    ///
     /// # Errors
     ///
     /// [`StoreError::Database`] when a statement fails; nothing is stored then.
@@ -163,58 +169,160 @@ impl Store {
     where
         F: FnOnce(Option<&str>, &str) -> Option<RoutingDecision>,
     {
-        let now = Utc::now();
         let mut request = request.clone();
-        request.submitted_at.get_or_insert(now);
+        request.submitted_at.get_or_insert_with(Utc::now);
         let masked = crate::masking::mask_request(request.title.as_deref(), &request.body);
         let decision = if request.category.is_none() {
             route(masked.title.as_deref(), &masked.body)
         } else {
             None
         };
-        let source = request.channel.as_str();
-        let rows = [ImportRow { row: 1, request }];
-        let context = ChunkContext {
-            source,
-            batch_id: None,
-            now,
-        };
-        let _turn = self.write_turn().await;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.live_queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(PendingLive {
+                item: LiveItem {
+                    request,
+                    masked,
+                    token: token.to_owned(),
+                    decision,
+                },
+                reply,
+            });
+        let turn = self.write_turn().await;
+        let group = std::mem::take(
+            &mut *self
+                .live_queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if group.is_empty() {
+            // An earlier writer took this request into its group and has answered.
+            drop(turn);
+        } else {
+            // The group is written by a task of its own, so that it completes and every
+            // waiter gets its answer even when this caller is cancelled.
+            let store = self.clone();
+            tokio::spawn(async move {
+                let _turn = turn;
+                store.commit_live_group(group).await;
+            });
+        }
+        answer.await.unwrap_or(Err(StoreError::IntakeInterrupted))
+    }
+
+    /// Writes a group of live requests in one transaction and answers each waiter; when that
+    /// fails, writes each request in its own transaction so that one bad request does not
+    /// fail the others.
+    async fn commit_live_group(&self, group: Vec<PendingLive>) {
+        let items: Vec<&LiveItem> = group.iter().map(|pending| &pending.item).collect();
+        match self.write_live_items(&items).await {
+            Ok(outcomes) => {
+                for (pending, outcome) in group.into_iter().zip(outcomes) {
+                    let _ = pending.reply.send(Ok(outcome));
+                }
+            }
+            Err(error) if group.len() == 1 => {
+                if let Some(pending) = group.into_iter().next() {
+                    let _ = pending.reply.send(Err(error));
+                }
+            }
+            Err(error) => {
+                tracing::warn!(
+                    requests = group.len(),
+                    %error,
+                    "group commit of live requests failed; writing them one by one"
+                );
+                for pending in group {
+                    let outcome =
+                        self.write_live_items(&[&pending.item])
+                            .await
+                            .and_then(|outcomes| {
+                                outcomes
+                                    .into_iter()
+                                    .next()
+                                    .ok_or_else(|| sqlx::Error::RowNotFound.into())
+                            });
+                    let _ = pending.reply.send(outcome);
+                }
+            }
+        }
+    }
+
+    /// Stores, tokens and routes `items` in one transaction; returns one outcome per item.
+    async fn write_live_items(&self, items: &[&LiveItem]) -> Result<Vec<LiveIntake>> {
+        let now = Utc::now();
+        let now_text = to_storage(now);
         let mut tx = self.begin_write().await?;
         let mut cache = DepartmentCache::default();
         let mut stored = StoredKeys::default();
-        let outcomes = insert_chunk(&mut tx, &mut cache, &mut stored, &rows, &context).await?;
-        let id = match outcomes.first() {
-            Some(Inserted::New(id)) => *id,
-            Some(Inserted::Existing { id, .. }) => {
-                tx.rollback().await?;
-                return Ok(LiveIntake {
-                    id: *id,
-                    existing: true,
-                    decision: None,
-                });
+        let mut outcomes: Vec<Option<LiveIntake>> = vec![None; items.len()];
+        // The dedup key depends on the channel, so each channel's requests form one chunk.
+        let mut channels: Vec<&str> = items.iter().map(|i| i.request.channel.as_str()).collect();
+        channels.sort_unstable();
+        channels.dedup();
+        for channel in channels {
+            let indexes: Vec<usize> = (0..items.len())
+                .filter(|&i| items[i].request.channel.as_str() == channel)
+                .collect();
+            let rows: Vec<ImportRow> = indexes
+                .iter()
+                .zip(1..)
+                .map(|(&i, row)| ImportRow {
+                    row,
+                    request: items[i].request.clone(),
+                })
+                .collect();
+            let masked: Vec<MaskedText> =
+                indexes.iter().map(|&i| items[i].masked.clone()).collect();
+            let context = ChunkContext {
+                source: channel,
+                batch_id: None,
+                now,
+                masked: Some(&masked),
+            };
+            let inserted = insert_chunk(&mut tx, &mut cache, &mut stored, &rows, &context).await?;
+            if inserted.len() != indexes.len() {
+                return Err(sqlx::Error::RowNotFound.into());
             }
-            None => return Err(sqlx::Error::RowNotFound.into()),
-        };
-        sqlx::query("UPDATE requests SET public_token = $1 WHERE id = $2")
-            .bind(token)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let decision = decision.map(|decision| RoutingDecision {
-            request_id: id,
-            ..decision
-        });
-        if let Some(decision) = &decision {
-            apply_decision(&mut tx, &mut cache, decision, &to_storage(now)).await?;
+            for (&i, inserted) in indexes.iter().zip(inserted) {
+                let item = items[i];
+                let outcome = match inserted {
+                    Inserted::Existing { id, .. } => LiveIntake {
+                        id,
+                        existing: true,
+                        decision: None,
+                    },
+                    Inserted::New(id) => {
+                        sqlx::query("UPDATE requests SET public_token = $1 WHERE id = $2")
+                            .bind(&item.token)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        let decision = item.decision.clone().map(|decision| RoutingDecision {
+                            request_id: id,
+                            ..decision
+                        });
+                        if let Some(decision) = &decision {
+                            apply_decision(&mut tx, &mut cache, decision, &now_text).await?;
+                        }
+                        LiveIntake {
+                            id,
+                            existing: false,
+                            decision,
+                        }
+                    }
+                };
+                outcomes[i] = Some(outcome);
+            }
         }
         crate::changes::announce(&mut tx, self.backend, crate::Change::Requests).await?;
         tx.commit().await?;
-        Ok(LiveIntake {
-            id,
-            existing: false,
-            decision,
-        })
+        outcomes
+            .into_iter()
+            .map(|outcome| outcome.ok_or_else(|| sqlx::Error::RowNotFound.into()))
+            .collect()
     }
 
     /// Returns the request handed out with `token`, or `None`.
@@ -460,6 +568,22 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// A live request ready to store: its text masked and its routing decided.
+#[derive(Debug)]
+struct LiveItem {
+    request: NewRequest,
+    masked: MaskedText,
+    token: String,
+    decision: Option<RoutingDecision>,
+}
+
+/// A live request waiting for its group's transaction, with the channel its answer goes to.
+#[derive(Debug)]
+pub(crate) struct PendingLive {
+    item: LiveItem,
+    reply: tokio::sync::oneshot::Sender<Result<LiveIntake>>,
 }
 
 /// The outcome of [`Store::insert_live_request`].

@@ -24,6 +24,9 @@ struct TableSpec {
     order_by: &'static str,
     /// Whether `id` is an identity column whose sequence must follow the copied ids.
     identity_id: bool,
+    /// Whether a migration fills the table with defaults, which the copy replaces with the
+    /// source's rows.
+    seeded: bool,
 }
 
 /// Every table of the schema except `schema_migrations`, `audit_head` and the search
@@ -33,97 +36,272 @@ const TABLES: &[TableSpec] = &[
         name: "departments",
         order_by: "code",
         identity_id: false,
+        seeded: false,
     },
     // A parent category has a lower level than its children.
     TableSpec {
         name: "categories",
         order_by: "level, path",
         identity_id: false,
+        seeded: false,
     },
     TableSpec {
         name: "import_batches",
         order_by: "id",
         identity_id: true,
+        seeded: false,
     },
     TableSpec {
         name: "requests",
         order_by: "id",
         identity_id: true,
+        seeded: false,
     },
     TableSpec {
         name: "reply_drafts",
         order_by: "id",
         identity_id: true,
+        seeded: false,
     },
     TableSpec {
         name: "replies",
         order_by: "id",
         identity_id: true,
+        seeded: false,
     },
     TableSpec {
         name: "routing_models",
         order_by: "version",
         identity_id: false,
+        seeded: false,
     },
     TableSpec {
         name: "routing_decisions",
         order_by: "id",
         identity_id: true,
+        seeded: false,
     },
     TableSpec {
         name: "routing_feedback",
         order_by: "id",
         identity_id: true,
+        seeded: false,
     },
     TableSpec {
         name: "users",
         order_by: "id",
         identity_id: true,
+        seeded: false,
     },
     TableSpec {
         name: "sessions",
         order_by: "token_hash",
         identity_id: false,
+        seeded: false,
     },
     TableSpec {
         name: "api_keys",
         order_by: "id",
         identity_id: true,
+        seeded: false,
     },
     TableSpec {
         name: "knowledge_sources",
         order_by: "id",
         identity_id: true,
+        seeded: false,
     },
     TableSpec {
         name: "knowledge_chunks",
         order_by: "id",
         identity_id: true,
+        seeded: false,
     },
     TableSpec {
         name: "request_links",
         order_by: "request_id, other_id",
         identity_id: false,
+        seeded: false,
     },
     TableSpec {
         name: "reception_conversations",
         order_by: "id",
         identity_id: false,
+        seeded: false,
     },
     TableSpec {
         name: "reception_turns",
         order_by: "id",
         identity_id: true,
+        seeded: false,
     },
     TableSpec {
         name: "ai_applications",
         order_by: "id",
         identity_id: true,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_categories",
+        order_by: "code",
+        identity_id: false,
+        seeded: true,
+    },
+    TableSpec {
+        name: "ai_criteria",
+        order_by: "code",
+        identity_id: false,
+        seeded: true,
+    },
+    TableSpec {
+        name: "ai_scores",
+        order_by: "application_id, criterion_code, scorer",
+        identity_id: false,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_approved_lists",
+        order_by: "year, application_id",
+        identity_id: false,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_committee_members",
+        order_by: "id",
+        identity_id: true,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_member_conflicts",
+        order_by: "member_id, application_id",
+        identity_id: false,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_reviews",
+        order_by: "id",
+        identity_id: true,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_funds",
+        order_by: "application_id, year",
+        identity_id: false,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_monitoring",
+        order_by: "id",
+        identity_id: true,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_organisations",
+        order_by: "id",
+        identity_id: true,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_application_roles",
+        order_by: "application_id, organisation_id, role",
+        identity_id: false,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_feedback",
+        order_by: "id",
+        identity_id: true,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_environments",
+        order_by: "code",
+        identity_id: false,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_compute_resources",
+        order_by: "id",
+        identity_id: true,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_datasets",
+        order_by: "id",
+        identity_id: true,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_models",
+        order_by: "id",
+        identity_id: true,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_model_datasets",
+        order_by: "model_id, dataset_id",
+        identity_id: false,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_application_models",
+        order_by: "application_id, model_id",
+        identity_id: false,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_programmes",
+        order_by: "id",
+        identity_id: true,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_courses",
+        order_by: "id",
+        identity_id: true,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_course_sessions",
+        order_by: "id",
+        identity_id: true,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_enrolments",
+        order_by: "session_id, department_code",
+        identity_id: false,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_department_staff",
+        order_by: "department_code",
+        identity_id: false,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_roi_scenarios",
+        order_by: "id",
+        identity_id: true,
+        seeded: false,
+    },
+    TableSpec {
+        name: "ai_roadmap_phases",
+        order_by: "code",
+        identity_id: false,
+        seeded: true,
+    },
+    TableSpec {
+        name: "ai_milestones",
+        order_by: "id",
+        identity_id: true,
+        seeded: false,
     },
     TableSpec {
         name: "audit_events",
         order_by: "seq",
         identity_id: false,
+        seeded: false,
     },
 ];
 
@@ -199,7 +377,10 @@ impl Store {
     /// Copies every row of this store into `target`, which must be empty, and returns the
     /// rows copied per table.
     ///
-    /// Both stores must be at the same schema version, as [`Store::open`] leaves them. All
+    /// Both stores must be at the same schema version. Open the target with
+    /// [`Store::open_schema_only`], because [`Store::open`] registers the built-in AI
+    /// features, which makes the target non-empty. Defaults that migrations wrote (such as
+    /// the AI application categories) are replaced by the source's rows. All
     /// writes happen in one transaction on the target, committed only after the row counts
     /// match and the target's audit chain verifies.
     ///
@@ -222,7 +403,7 @@ impl Store {
         }
 
         // Refuse a target with data, before anything is written.
-        for table in TABLES {
+        for table in TABLES.iter().filter(|table| !table.seeded) {
             let rows = count_rows(&mut tx, table.name).await?;
             if rows > 0 {
                 return Err(StoreError::TargetNotEmpty {
@@ -234,6 +415,11 @@ impl Store {
 
         let mut tables = Vec::with_capacity(TABLES.len());
         for table in TABLES {
+            if table.seeded {
+                sqlx::query(&format!("DELETE FROM {}", table.name))
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let copied = copy_table(&mut source, self.backend, &mut tx, target.backend, table)
                 .await
                 .map_err(|source| StoreError::CopyFailed {

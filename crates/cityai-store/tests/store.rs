@@ -892,3 +892,93 @@ async fn upgrade_keeps_users_and_sessions_and_admits_the_ai_office() {
     assert!(audit.is_intact());
     assert_eq!(audit.checked, audited_before + 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_live_requests_are_stored_once_each_with_one_audit_chain() {
+    use cityai_store::RoutingDecision;
+
+    let (_dir, store) = fresh_store().await;
+    let category = CategoryPath::parse("城乡建设").unwrap();
+    let mut tasks = Vec::new();
+    // Sixty submissions on two channels; the last ten repeat the external ids of the first
+    // ten on the same channel, so they are duplicates of requests filed at the same time.
+    for i in 0..60_usize {
+        let store = store.clone();
+        let category = category.clone();
+        tasks.push(tokio::spawn(async move {
+            let channel = if i % 2 == 0 {
+                Channel::Web
+            } else {
+                Channel::Open311
+            };
+            let mut request = NewRequest::new(channel, format!("第{i}号路灯不亮，电话13712345678"));
+            request.external_id = Some(format!("ext-{}", i % 50));
+            let token = format!("token-{i}");
+            let routed = i % 3 != 0;
+            let intake = store
+                .insert_live_request(&request, &token, |_, body| {
+                    assert!(!body.contains("13712345678"), "the router sees masked text");
+                    routed.then(|| RoutingDecision {
+                        request_id: 0,
+                        model_version: "v-test".into(),
+                        category,
+                        confidence: 0.9,
+                        auto_assign: true,
+                        details_json: "{}".into(),
+                    })
+                })
+                .await
+                .unwrap();
+            (i, token, routed, intake)
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+
+    let mut new_ids = std::collections::BTreeSet::new();
+    let mut routed_new = 0;
+    for (i, token, routed, intake) in &outcomes {
+        if intake.existing {
+            assert!(intake.decision.is_none());
+            continue;
+        }
+        assert!(new_ids.insert(intake.id), "request {i} got a used id");
+        let stored = store.request_by_token(token).await.unwrap().unwrap();
+        assert_eq!(stored.id, intake.id);
+        assert!(!stored.body.contains("13712345678"));
+        if *routed {
+            routed_new += 1;
+            assert_eq!(intake.decision.as_ref().unwrap().request_id, intake.id);
+            assert_eq!(stored.status, RequestStatus::Triage);
+        } else {
+            assert_eq!(stored.status, RequestStatus::Received);
+        }
+    }
+    assert_eq!(new_ids.len(), 50);
+    for i in 0..10 {
+        let first = &outcomes[i].3;
+        let repeat = &outcomes[i + 50].3;
+        assert_eq!(
+            first.id,
+            repeat.id,
+            "submissions {i} and {} are one request",
+            i + 50
+        );
+        assert!(first.existing != repeat.existing);
+    }
+    let counts = store
+        .request_counts(&RequestFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(counts.total, 50);
+    let audit = store.verify_audit().await.unwrap();
+    assert!(audit.is_intact());
+    let events = store.audit_events(None, 200).await.unwrap();
+    let routed_events = events
+        .iter()
+        .filter(|e| e.action == "routing.route")
+        .count();
+    assert_eq!(routed_events, routed_new);
+}

@@ -72,7 +72,7 @@ async fn filled_sqlite_store(dir: &std::path::Path) -> Store {
 async fn copy_keeps_rows_chain_and_ids() {
     let dir = tempfile::tempdir().unwrap();
     let source = filled_sqlite_store(&dir.path().join("source")).await;
-    let target = Store::open(&database_url_in(&dir.path().join("target")))
+    let target = Store::open_schema_only(&database_url_in(&dir.path().join("target")))
         .await
         .unwrap();
 
@@ -132,7 +132,7 @@ async fn copy_keeps_rows_chain_and_ids() {
 async fn copy_rejects_non_empty_target() {
     let dir = tempfile::tempdir().unwrap();
     let source = filled_sqlite_store(&dir.path().join("source")).await;
-    let target = Store::open(&database_url_in(&dir.path().join("target")))
+    let target = Store::open_schema_only(&database_url_in(&dir.path().join("target")))
         .await
         .unwrap();
     target
@@ -177,7 +177,7 @@ async fn copy_with_broken_chain_leaves_target_empty() {
         .unwrap();
         conn.close().await.unwrap();
     }
-    let target = Store::open(&database_url_in(&dir.path().join("target")))
+    let target = Store::open_schema_only(&database_url_in(&dir.path().join("target")))
         .await
         .unwrap();
 

@@ -304,7 +304,7 @@ pub enum UserCommand {
     Add {
         /// The user name used to sign in.
         username: String,
-        /// citizen, operator, handler, reviewer, admin or auditor.
+        /// citizen, operator, handler, reviewer, admin, auditor or ai_office.
         #[arg(long, value_parser = parse_role)]
         role: Role,
         /// The department code a handler works for; only handlers take one.

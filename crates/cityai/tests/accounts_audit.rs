@@ -136,11 +136,24 @@ fn user_and_key_commands() {
     let verified: Value =
         serde_json::from_str(&run_ok(data, &["audit", "verify", "--json"])).unwrap();
     assert!(verified["first_broken"].is_null(), "{verified}");
-    assert_eq!(verified["checked"], 4, "failed commands leave no event");
+    let events: Value = serde_json::from_str(&run_ok(
+        data,
+        &["audit", "log", "--json", "--limit", "1000"],
+    ))
+    .unwrap();
+    let events = events["events"].as_array().unwrap();
+    assert_eq!(verified["checked"], events.len());
+    // The first open registers CityAI's own AI features; the commands add the rest.
+    let by_commands = events
+        .iter()
+        .filter(|event| event["actor"] != "system (installation)")
+        .count();
+    assert_eq!(by_commands, 4, "failed commands leave no event");
 }
 
-/// Creates a data directory whose audit trail holds six events.
-fn data_with_events(root: &Path) -> std::path::PathBuf {
+/// Creates a data directory whose audit trail ends with six events of user commands, after
+/// the events of the first open. Returns the directory and the number of events before the six.
+fn data_with_events(root: &Path) -> (std::path::PathBuf, i64) {
     let data = root.join("data");
     for i in 0..6 {
         run_ok(
@@ -151,7 +164,16 @@ fn data_with_events(root: &Path) -> std::path::PathBuf {
     let verified: Value =
         serde_json::from_str(&run_ok(&data, &["audit", "verify", "--json"])).unwrap();
     assert!(verified["first_broken"].is_null(), "{verified}");
-    data
+    let before = verified["head_seq"].as_i64().unwrap() - 6;
+    (data, before)
+}
+
+/// Replaces `#1` to `#7` in `statements` with the sequence numbers of the six command events
+/// (and the one after them), which follow `before` events.
+fn at_events(statements: &str, before: i64) -> String {
+    (1..=7).rev().fold(statements.to_owned(), |text, n| {
+        text.replace(&format!("#{n}"), &(before + n).to_string())
+    })
 }
 
 /// Runs SQL against the database directly, as someone with file access would.
@@ -180,7 +202,7 @@ fn verify(data: &Path) -> (Option<i32>, Value) {
 #[test]
 fn the_database_rejects_plain_edits() {
     let dir = tempfile::tempdir().unwrap();
-    let data = data_with_events(dir.path());
+    let (data, _) = data_with_events(dir.path());
     let url = cityai_store::testing::database_url_in(&data);
     sqlx::any::install_default_drivers();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -213,58 +235,62 @@ fn verify_catches_each_kind_of_tampering() {
     let cases: &[(&str, &str, i64, &str)] = &[
         (
             "edit a field",
-            "UPDATE audit_events SET actor = 'cli:someone-else' WHERE seq = 3;",
+            "UPDATE audit_events SET actor = 'cli:someone-else' WHERE seq = #3;",
             3,
             "hash_mismatch",
         ),
         (
             "edit the detail and its hash together",
             "UPDATE audit_events SET detail = '{}', \
-             hash = '1111111111111111111111111111111111111111111111111111111111111111' WHERE seq = 3;",
+             hash = '1111111111111111111111111111111111111111111111111111111111111111' WHERE seq = #3;",
             3,
             "hash_mismatch",
         ),
         (
             "delete a row in the middle",
-            "DELETE FROM audit_events WHERE seq = 4;",
+            "DELETE FROM audit_events WHERE seq = #4;",
             5,
             "sequence_gap",
         ),
         (
             "delete the newest row",
-            "DELETE FROM audit_events WHERE seq = 6;",
+            "DELETE FROM audit_events WHERE seq = #6;",
             6,
             "head_mismatch",
         ),
         (
             "reorder two rows",
-            "UPDATE audit_events SET seq = -2 WHERE seq = 2; \
-             UPDATE audit_events SET seq = 2 WHERE seq = 3; \
-             UPDATE audit_events SET seq = 3 WHERE seq = -2;",
+            "UPDATE audit_events SET seq = -2 WHERE seq = #2; \
+             UPDATE audit_events SET seq = #2 WHERE seq = #3; \
+             UPDATE audit_events SET seq = #3 WHERE seq = -2;",
             2,
             "previous_hash_mismatch",
         ),
         (
             "reorder with the links swapped too",
-            "UPDATE audit_events SET seq = -2 WHERE seq = 2; \
-             UPDATE audit_events SET seq = 2, prev_hash = (SELECT prev_hash FROM audit_events WHERE seq = -2) WHERE seq = 3; \
-             UPDATE audit_events SET seq = 3 WHERE seq = -2;",
+            "UPDATE audit_events SET seq = -2 WHERE seq = #2; \
+             UPDATE audit_events SET seq = #2, prev_hash = (SELECT prev_hash FROM audit_events WHERE seq = -2) WHERE seq = #3; \
+             UPDATE audit_events SET seq = #3 WHERE seq = -2;",
             2,
             "hash_mismatch",
         ),
         (
             "append a forged row",
             "INSERT INTO audit_events (seq, occurred_at, actor, action, target, detail, prev_hash, hash) \
-             SELECT 7, occurred_at, 'cli:root', 'user.create', 'user:ghost', '{}', hash, hash \
-             FROM audit_events WHERE seq = 6;",
+             SELECT #7, occurred_at, 'cli:root', 'user.create', 'user:ghost', '{}', hash, hash \
+             FROM audit_events WHERE seq = #6;",
             7,
             "hash_mismatch",
         ),
     ];
     for (name, statements, seq, reason) in cases {
         let dir = tempfile::tempdir().unwrap();
-        let data = data_with_events(dir.path());
-        tamper(&data, &format!("{unlock} {statements}"));
+        let (data, before) = data_with_events(dir.path());
+        let seq = &(before + seq);
+        tamper(
+            &data,
+            &format!("{unlock} {}", at_events(statements, before)),
+        );
         let (code, report) = verify(&data);
         assert_eq!(code, Some(5), "{name}: {report}");
         assert_eq!(report["first_broken"]["seq"], *seq, "{name}: {report}");

@@ -119,7 +119,6 @@ pub async fn ask(global: &GlobalOptions, args: &AskArgs) -> anyhow::Result<ExitC
     let llm = llm_client(global)?;
     let store = super::open_store(global).await?;
     let index = knowledge::open_index(&store, &global.data_dir).await?;
-    store.close().await;
     let options = AskOptions {
         limit: usize::from(args.limit),
         kinds: args.kinds.clone(),
@@ -127,7 +126,10 @@ pub async fn ask(global: &GlobalOptions, args: &AskArgs) -> anyhow::Result<ExitC
         valid_only: args.valid_only,
         general_only: false,
     };
-    let result = knowledge::ask(&index, &args.question, &options, llm.as_ref(), lang).await?;
+    let result =
+        knowledge::ask_gated(&store, &index, &args.question, &options, llm.as_ref(), lang).await;
+    store.close().await;
+    let result = result?;
     if args.json {
         output::json(&result)?;
         return Ok(ExitCode::SUCCESS);
@@ -138,6 +140,8 @@ pub async fn ask(global: &GlobalOptions, args: &AskArgs) -> anyhow::Result<ExitC
         output::line("");
     } else if let Some(err) = &result.llm_error {
         output::line(&tf(lang, "knowledge.llm_failed", &[("error", err)]));
+    } else if let Some(reason) = &result.llm_disabled {
+        output::line(&tf(lang, "knowledge.llm_disabled", &[("reason", reason)]));
     }
     match &result.extractive {
         AnswerOutcome::Answer(answer) => {

@@ -21,7 +21,7 @@ pub async fn run(global: &GlobalOptions, args: &MigrateArgs) -> anyhow::Result<E
     let source = Store::open(&args.from)
         .await
         .with_context(|| tf(lang, "migrate.source_failed", &[("url", &from)]))?;
-    let target = Store::open(&args.to)
+    let target = Store::open_schema_only(&args.to)
         .await
         .with_context(|| tf(lang, "migrate.target_failed", &[("url", &to)]))?;
     let report = source

@@ -232,6 +232,18 @@ async fn open_store_logged(global: &GlobalOptions) -> anyhow::Result<Store> {
         schema_version = store.schema_version().await?,
         "database ready"
     );
+    // Say at start which AI features the register lets run; the features log again when used.
+    for code in cityai_store::ai_features::BUILTIN_CODES {
+        let gate = store.ai_gate(code).await?;
+        match &gate.closed {
+            None => {
+                tracing::info!(feature = code, valid_until = ?gate.valid_until, "AI feature approved")
+            }
+            Some(reason) => {
+                tracing::warn!(feature = code, reason = %reason, "AI feature switched off by the AI register")
+            }
+        }
+    }
     Ok(store)
 }
 
