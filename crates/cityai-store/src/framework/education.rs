@@ -445,8 +445,8 @@ impl Store {
     ) -> Result<Vec<DepartmentCoverage>> {
         let rows = sqlx::query(
             "SELECT d.code, d.name, s.staff, \
-             COALESCE((SELECT SUM(e.enrolled) FROM ai_enrolments e WHERE e.department_code = d.code), 0) AS enrolled, \
-             COALESCE((SELECT SUM(e.completed) FROM ai_enrolments e WHERE e.department_code = d.code), 0) AS completed \
+             CAST(COALESCE((SELECT SUM(e.enrolled) FROM ai_enrolments e WHERE e.department_code = d.code), 0) AS BIGINT) AS enrolled, \
+             CAST(COALESCE((SELECT SUM(e.completed) FROM ai_enrolments e WHERE e.department_code = d.code), 0) AS BIGINT) AS completed \
              FROM departments d LEFT JOIN ai_department_staff s ON s.department_code = d.code \
              WHERE (CAST($1 AS TEXT) IS NULL OR d.code = $1) \
              AND (s.staff IS NOT NULL OR EXISTS (SELECT 1 FROM ai_enrolments e WHERE e.department_code = d.code)) \
@@ -489,8 +489,8 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let people = sqlx::query(
-            "SELECT p.level, COALESCE(SUM(e.enrolled), 0) AS enrolled, \
-             COALESCE(SUM(e.completed), 0) AS completed FROM ai_enrolments e \
+            "SELECT p.level, CAST(COALESCE(SUM(e.enrolled), 0) AS BIGINT) AS enrolled, \
+             CAST(COALESCE(SUM(e.completed), 0) AS BIGINT) AS completed FROM ai_enrolments e \
              JOIN ai_course_sessions s ON s.id = e.session_id \
              JOIN ai_courses c ON c.id = s.course_id \
              JOIN ai_programmes p ON p.id = c.programme_id GROUP BY p.level",

@@ -272,7 +272,7 @@ impl Store {
              (SELECT COUNT(*) FROM ai_datasets) AS datasets, \
              (SELECT COUNT(*) FROM ai_models) AS models, \
              (SELECT COUNT(*) FROM ai_programmes) AS programmes, \
-             (SELECT COALESCE(SUM(completed), 0) FROM ai_enrolments) AS completions",
+             (SELECT CAST(COALESCE(SUM(completed), 0) AS BIGINT) FROM ai_enrolments) AS completions",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -387,7 +387,7 @@ impl Store {
     /// [`StoreError::Database`].
     pub async fn routing_decisions_since(&self, since: DateTime<Utc>) -> Result<(i64, i64)> {
         let row = sqlx::query(
-            "SELECT COUNT(*) AS n, COALESCE(SUM(auto_assigned), 0) AS auto \
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(auto_assigned), 0) AS BIGINT) AS auto \
              FROM routing_decisions WHERE created_at >= $1",
         )
         .bind(to_storage(since))
