@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark of the JSON API with wrk on loopback: filing requests (each one stored,
 # masked and routed in one transaction) and the reads staff make, against `cityai serve`
-# on the embedded SQLite store.
+# on the embedded SQLite store, or on the database BENCH_DATABASE_URL names.
 #
 # Builds the release binary, starts it over a fresh data directory with the built-in demo
 # data (its routing model is trained at start), and runs:
@@ -48,8 +48,14 @@ trap cleanup EXIT
 
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 BASE="http://127.0.0.1:$PORT"
+# BENCH_DATABASE_URL selects another database than the SQLite file in the data directory,
+# such as an empty PostgreSQL database (bench/postgres/run.sh sets it).
+DATABASE_ARGS=()
+if [[ -n "${BENCH_DATABASE_URL:-}" ]]; then
+    DATABASE_ARGS=(--database-url "$BENCH_DATABASE_URL")
+fi
 cityai() {
-    "$BIN" --data-dir "$DATA_DIR" --listen "127.0.0.1:$PORT" --lang en "$@"
+    "$BIN" --data-dir "$DATA_DIR" "${DATABASE_ARGS[@]}" --listen "127.0.0.1:$PORT" --lang en "$@"
 }
 
 cityai user add bench-operator --role operator >/dev/null
@@ -57,7 +63,10 @@ export CITYAI_BENCH_KEY
 CITYAI_BENCH_KEY="$(cityai apikey create --user bench-operator --label wrk --json |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])')"
 
-RUST_LOG=warn cityai serve --demo >"$DATA_DIR/server.log" 2>&1 &
+# The binary itself runs in the background, not the cityai function, so that $! is its pid
+# and the clean-up stops it.
+RUST_LOG=warn "$BIN" --data-dir "$DATA_DIR" "${DATABASE_ARGS[@]}" --listen "127.0.0.1:$PORT" \
+    --lang en serve --demo >"$DATA_DIR/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 240); do
     curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break

@@ -9,7 +9,8 @@ use cityai_core::{CategoryPath, Channel, Department, Lang, NewRequest, Role, Tax
 use cityai_server::policy::{ROUTES, Verb};
 use cityai_server::{AppState, router};
 use cityai_services::auth;
-use cityai_store::{ImportFile, ImportRow, NewUser, Store, sqlite_url_in};
+use cityai_store::testing::database_url_in;
+use cityai_store::{ImportFile, ImportRow, NewUser, Store};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -25,7 +26,7 @@ struct TestApp {
 /// transport.
 async fn test_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    let store = Store::open(&database_url_in(dir.path())).await.unwrap();
     store
         .import_taxonomy(
             &[

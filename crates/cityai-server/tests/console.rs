@@ -5,13 +5,14 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use cityai_core::{CategoryPath, Channel, Department, Lang, NewRequest, Role, TaxonomyEntry};
 use cityai_server::{AppState, router};
-use cityai_store::{ImportFile, ImportRow, NewUser, Store, sqlite_url_in};
+use cityai_store::testing::database_url_in;
+use cityai_store::{ImportFile, ImportRow, NewUser, Store};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 async fn app_with_requests() -> (tempfile::TempDir, axum::Router) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    let store = Store::open(&database_url_in(dir.path())).await.unwrap();
     store
         .import_taxonomy(
             &[Department {

@@ -8,7 +8,8 @@ use cityai_core::{
     CategoryPath, Channel, Department, ImportedReply, Lang, NewRequest, Role, TaxonomyEntry,
 };
 use cityai_server::{AppState, router};
-use cityai_store::{ImportFile, ImportRow, NewUser, Store, sqlite_url_in};
+use cityai_store::testing::database_url_in;
+use cityai_store::{ImportFile, ImportRow, NewUser, Store};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -31,7 +32,7 @@ struct TestApp {
 /// Request 1 (housing) has no reply yet; request 2 (transport) came with an imported reply.
 async fn test_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    let store = Store::open(&database_url_in(dir.path())).await.unwrap();
     store
         .import_taxonomy(
             &[

@@ -9,7 +9,8 @@ use std::path::Path;
 use cityai_core::{CategoryPath, Channel, ImportRow, NewRequest};
 use cityai_routing::{HierarchicalRouter, LabelledText, RoutingModel, TrainParams};
 use cityai_services::routing::route_pending;
-use cityai_store::{ImportFile, Store, sqlite_url_in};
+use cityai_store::testing::database_url_in;
+use cityai_store::{ImportFile, Store};
 
 /// The category that the starting history covers with only a handful of examples.
 const SCARCE: &str = "交通运输";
@@ -135,7 +136,7 @@ async fn corrections_improve_routing_of_a_scarce_category() {
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    let store = Store::open(&database_url_in(dir.path())).await.unwrap();
     store
         .import_requests(&import_file(rows.len()), &rows, false, &mut |_| {})
         .await

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use cityai_core::{Channel, ImportRow, NewRequest};
-use cityai_store::{ImportFile, Store, sqlite_url_in};
+use cityai_store::testing::database_url_in;
+use cityai_store::{ImportFile, Store};
 
 #[tokio::test]
 async fn repeated_complaints_link_to_earlier_ones() {
@@ -32,7 +33,7 @@ async fn repeated_complaints_link_to_earlier_ones() {
         });
     }
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    let store = Store::open(&database_url_in(dir.path())).await.unwrap();
     let file = ImportFile {
         file_name: "hotspot_messages.csv".into(),
         file_sha256: String::new(),

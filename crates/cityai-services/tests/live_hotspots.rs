@@ -6,7 +6,8 @@ use std::path::Path;
 
 use cityai_core::{Channel, ImportRow, NewRequest};
 use cityai_services::hotspots::LiveHotspots;
-use cityai_store::{ImportFile, Store, sqlite_url_in};
+use cityai_store::testing::database_url_in;
+use cityai_store::{ImportFile, Store};
 
 /// Reads the messages as import rows, sorted by submission time as they would arrive.
 fn messages() -> Vec<ImportRow> {
@@ -62,7 +63,7 @@ async fn import(store: &Store, name: &str, rows: &[ImportRow]) {
 async fn live_index_matches_full_after_arrivals() {
     let rows = messages();
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    let store = Store::open(&database_url_in(dir.path())).await.unwrap();
     let live = LiveHotspots::default();
 
     // The first three quarters arrive before the first read, which builds the index.

@@ -229,80 +229,87 @@ impl Store {
     ///
     /// [`crate::StoreError::Database`] when reading fails.
     pub async fn verify_audit(&self) -> Result<AuditVerification> {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        let head_seq: i64 = head.try_get("seq")?;
-        let head_hash: String = head.try_get("hash")?;
-        let mut verification = AuditVerification {
-            checked: 0,
-            head_seq,
-            head_hash: head_hash.clone(),
-            first_broken: None,
-        };
-        let mut expected_seq = 1;
-        let mut prev_hash = GENESIS_HASH.to_owned();
-        // Paging by row position rather than by seq, so duplicated or renumbered rows are
-        // still read in the order the database stores them.
-        let mut offset = 0;
-        loop {
-            let rows = sqlx::query(
-                "SELECT seq, occurred_at, actor, action, target, detail, prev_hash, hash \
-                 FROM audit_events ORDER BY seq, hash LIMIT $1 OFFSET $2",
-            )
-            .bind(VERIFY_PAGE)
-            .bind(offset)
-            .fetch_all(&self.pool)
-            .await?;
-            if rows.is_empty() {
-                break;
-            }
-            offset += rows.len() as i64;
-            for row in &rows {
-                let record = record_from_row(row)?;
-                let reason = if record.seq != expected_seq {
-                    Some(ChainBreak::SequenceGap {
-                        expected: expected_seq,
-                        found: record.seq,
-                    })
-                } else if record.prev_hash != prev_hash {
-                    Some(ChainBreak::PreviousHashMismatch)
-                } else if record.hash
-                    != event_hash(
-                        record.seq,
-                        &record.occurred_at,
-                        &record.actor,
-                        &record.action,
-                        record.target.as_deref(),
-                        &record.detail,
-                        &record.prev_hash,
-                    )
-                {
-                    Some(ChainBreak::HashMismatch)
-                } else {
-                    None
-                };
-                if let Some(reason) = reason {
-                    verification.first_broken = Some(BrokenLink {
-                        seq: record.seq,
-                        reason,
-                    });
-                    return Ok(verification);
-                }
-                verification.checked += 1;
-                expected_seq += 1;
-                prev_hash = record.hash;
-            }
-        }
-        let last_seq = expected_seq - 1;
-        if last_seq != head_seq || prev_hash != head_hash {
-            verification.first_broken = Some(BrokenLink {
-                seq: head_seq,
-                reason: ChainBreak::HeadMismatch { head_seq, last_seq },
-            });
-        }
-        Ok(verification)
+        let mut conn = self.pool.acquire().await?;
+        verify_chain(&mut conn).await
     }
+}
+
+/// Recomputes the audit chain as `conn` sees it, uncommitted writes of its transaction
+/// included; see [`Store::verify_audit`].
+pub(crate) async fn verify_chain(conn: &mut AnyConnection) -> Result<AuditVerification> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    let head_seq: i64 = head.try_get("seq")?;
+    let head_hash: String = head.try_get("hash")?;
+    let mut verification = AuditVerification {
+        checked: 0,
+        head_seq,
+        head_hash: head_hash.clone(),
+        first_broken: None,
+    };
+    let mut expected_seq = 1;
+    let mut prev_hash = GENESIS_HASH.to_owned();
+    // Paging by row position rather than by seq, so duplicated or renumbered rows are
+    // still read in the order the database stores them.
+    let mut offset = 0;
+    loop {
+        let rows = sqlx::query(
+            "SELECT seq, occurred_at, actor, action, target, detail, prev_hash, hash \
+             FROM audit_events ORDER BY seq, hash LIMIT $1 OFFSET $2",
+        )
+        .bind(VERIFY_PAGE)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        offset += rows.len() as i64;
+        for row in &rows {
+            let record = record_from_row(row)?;
+            let reason = if record.seq != expected_seq {
+                Some(ChainBreak::SequenceGap {
+                    expected: expected_seq,
+                    found: record.seq,
+                })
+            } else if record.prev_hash != prev_hash {
+                Some(ChainBreak::PreviousHashMismatch)
+            } else if record.hash
+                != event_hash(
+                    record.seq,
+                    &record.occurred_at,
+                    &record.actor,
+                    &record.action,
+                    record.target.as_deref(),
+                    &record.detail,
+                    &record.prev_hash,
+                )
+            {
+                Some(ChainBreak::HashMismatch)
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                verification.first_broken = Some(BrokenLink {
+                    seq: record.seq,
+                    reason,
+                });
+                return Ok(verification);
+            }
+            verification.checked += 1;
+            expected_seq += 1;
+            prev_hash = record.hash;
+        }
+    }
+    let last_seq = expected_seq - 1;
+    if last_seq != head_seq || prev_hash != head_hash {
+        verification.first_broken = Some(BrokenLink {
+            seq: head_seq,
+            reason: ChainBreak::HeadMismatch { head_seq, last_seq },
+        });
+    }
+    Ok(verification)
 }
 
 #[cfg(test)]

@@ -3,8 +3,14 @@
 /// A failure to open, migrate, read or write the database.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("unsupported database URL {0:?}: use sqlite://PATH")]
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl(String),
+
+    #[error(
+        "PostgreSQL database {database:?} uses collation {collation:?}; CityAI needs \"C\": \
+         create it with CREATE DATABASE ... TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+    )]
+    UnsupportedCollation { database: String, collation: String },
 
     #[error("cannot create the data directory {path}: {source}")]
     CreateDir {
@@ -78,6 +84,42 @@ pub enum StoreError {
 
     #[error("API key {0:?} not found or already revoked")]
     ApiKeyNotFound(String),
+
+    #[error(
+        "the target database is not empty: table {table} has {rows} rows; \
+         copy into a new, empty database"
+    )]
+    TargetNotEmpty { table: &'static str, rows: i64 },
+
+    #[error("copying table {table} failed; the target is unchanged")]
+    CopyFailed {
+        table: &'static str,
+        #[source]
+        source: Box<sqlx::Error>,
+    },
+
+    #[error(
+        "copying table {table} left {target} rows in the target for {expected} in the source; \
+         the target is unchanged: stop every CityAI process that writes the source and run \
+         the copy again"
+    )]
+    CopyCountMismatch {
+        table: &'static str,
+        expected: i64,
+        target: i64,
+    },
+
+    #[error(
+        "the copied audit chain breaks at event {seq}; the target is unchanged: run \
+         `cityai audit verify` on the source and resolve the break first"
+    )]
+    CopyAuditBroken { seq: i64 },
+
+    #[error(
+        "the source has table {0:?}, which this build does not know how to copy; \
+         run the copy with the CityAI version that created the database"
+    )]
+    CopyUnknownTable(String),
 
     #[error("{kind} {key:?} not found; list the existing ones first")]
     FrameworkNotFound { kind: &'static str, key: String },

@@ -10,7 +10,9 @@ use cityai_core::ImportRow;
 use cityai_core::time::to_storage;
 use serde::Serialize;
 use sqlx::any::Any;
-use sqlx::{QueryBuilder, Row, Transaction};
+use sqlx::{Row, Transaction};
+
+use crate::builder::SqlBuilder;
 
 use crate::masking::{MaskedText, mask_request};
 use crate::taxonomy::DepartmentCache;
@@ -192,6 +194,7 @@ impl Store {
                 })),
         )
         .await?;
+        crate::changes::announce(&mut tx, self.backend, crate::Change::Requests).await?;
         tx.commit().await?;
         // A large import changes which index suits a filter best.
         if let Err(err) = self.optimize().await {
@@ -236,15 +239,12 @@ async fn lookup_stored_keys(
     if keys.is_empty() {
         return Ok(());
     }
-    let mut select = QueryBuilder::<Any>::new(
-        "SELECT id, dedup_key, content_hash FROM requests WHERE dedup_key IN (",
-    );
-    let mut separated = select.separated(", ");
-    for key in keys {
-        separated.push_bind(key.to_string());
-    }
-    select.push(")");
-    for row in select.build().fetch_all(&mut **tx).await? {
+    let mut select =
+        SqlBuilder::new("SELECT id, dedup_key, content_hash FROM requests WHERE dedup_key IN (");
+    select
+        .push_bind_list(keys.iter().map(|key| key.to_string()))
+        .push(")");
+    for row in select.build()?.fetch_all(&mut **tx).await? {
         stored.0.insert(
             row.try_get("dedup_key")?,
             (row.try_get("id")?, row.try_get("content_hash")?),
@@ -306,7 +306,7 @@ pub(crate) async fn insert_chunk(
     let mut new_ids: HashMap<String, i64> = HashMap::new();
     if !to_insert.is_empty() {
         let now_text = to_storage(context.now);
-        let mut insert = QueryBuilder::<Any>::new(
+        let mut insert = SqlBuilder::new(
             "INSERT INTO requests (dedup_key, content_hash, source, external_id, channel, title, \
              body, submitted_at, received_at, updated_at, citizen_ref, place_text, latitude, \
              longitude, status, category_path, department_code, support_votes, objection_votes, \
@@ -366,7 +366,7 @@ pub(crate) async fn insert_chunk(
         );
         // ON CONFLICT still guards against a writer that stored the same key meanwhile.
         insert.push(" ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key");
-        for row in insert.build().fetch_all(&mut **tx).await? {
+        for row in insert.build()?.fetch_all(&mut **tx).await? {
             new_ids.insert(row.try_get("dedup_key")?, row.try_get("id")?);
         }
     }
@@ -416,7 +416,7 @@ pub(crate) async fn insert_chunk(
 
     if !replies.is_empty() {
         let created_at = to_storage(context.now);
-        let mut insert = QueryBuilder::<Any>::new(
+        let mut insert = SqlBuilder::new(
             "INSERT INTO replies (request_id, body, replied_at, origin, created_at) ",
         );
         insert.push_values(replies, |mut values, (id, reply)| {
@@ -427,7 +427,7 @@ pub(crate) async fn insert_chunk(
                 .push_bind("import")
                 .push_bind(created_at.clone());
         });
-        insert.build().execute(&mut **tx).await?;
+        insert.build()?.execute(&mut **tx).await?;
     }
     Ok(outcomes)
 }

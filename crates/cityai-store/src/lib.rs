@@ -5,9 +5,15 @@
 //! placeholders, `RETURNING`, `ON CONFLICT`), so a PostgreSQL backend needs only its own
 //! migrations and URL handling. Times are stored as RFC 3339 UTC text.
 //!
+//! PostgreSQL differs from SQLite in a few places, each handled where it sits: the write
+//! lock (`Store::begin_write`), the free-text index (`search`), day arithmetic on the
+//! dashboard and the sort order of missing submission times.
+//!
 //! This crate does not parse files or route requests; it stores what other crates produce.
 
 mod audit;
+mod builder;
+mod changes;
 mod error;
 mod framework;
 mod import;
@@ -22,15 +28,18 @@ mod routing;
 mod rows;
 mod search;
 mod taxonomy;
+pub mod testing;
+mod transfer;
 mod users;
 
 use std::path::Path;
 use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Executor, Row};
 
 pub use audit::{AuditEvent, AuditRecord, AuditVerification, BrokenLink, ChainBreak, GENESIS_HASH};
+pub use changes::{CHANGES_CHANNEL, Change, ChangeListener};
 pub use cityai_core::ImportRow;
 pub use error::StoreError;
 pub use framework::{
@@ -42,7 +51,7 @@ pub use framework::{
 pub use import::{ImportFile, ImportResult, RowConflict};
 pub use knowledge::{KnowledgeImportResult, NewChunk, NewKnowledgeSource, StoredChunk};
 pub use masking::UnmaskedText;
-pub use migrate::{LATEST_VERSION, MIGRATIONS};
+pub use migrate::{LATEST_VERSION, MIGRATIONS, POSTGRES_MIGRATIONS};
 pub use reception::{ReceptionConversation, ReceptionExchange, ReceptionTurn};
 pub use register::{
     AiApplication, AiCategory, ApplicationFields, ApprovedEntry, CommitteeMember, Conflict,
@@ -60,6 +69,7 @@ pub use routing::{
     LabelledRequest, LiveIntake, RoutingDecision, RoutingOutcome, StoredModelInfo, UnroutedRequest,
 };
 pub use taxonomy::{CategoryRecord, TaxonomySummary};
+pub use transfer::{CopyReport, TableCopy};
 pub use users::{ApiKeyInfo, NewUser, SessionUser, User};
 
 /// The register codes of CityAI's own AI features, which the store registers on first open.
@@ -75,22 +85,43 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The database engine behind a [`Store`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// One embedded SQLite file, for a single node.
     Sqlite,
+    /// A PostgreSQL server that several stateless nodes share.
+    Postgres,
 }
 
 impl Backend {
-    /// Returns the backend a database URL selects.
+    /// Returns the backend a database URL selects: `sqlite:` or `postgres://`
+    /// (`postgresql://` too).
     ///
     /// # Errors
     ///
-    /// [`StoreError::UnsupportedUrl`] for any scheme other than `sqlite:`.
+    /// [`StoreError::UnsupportedUrl`] for any other scheme.
     pub fn from_url(url: &str) -> Result<Self> {
         if url.starts_with("sqlite:") {
             Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
         } else {
-            // TODO: PostgreSQL (postgres://) needs its own migrations; the queries are portable.
-            Err(StoreError::UnsupportedUrl(url.to_owned()))
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
         }
+    }
+}
+
+/// Returns `url` with any password replaced by `***`, for messages and logs.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
     }
 }
 
@@ -109,6 +140,23 @@ pub struct Store {
     live_queue: std::sync::Arc<std::sync::Mutex<Vec<routing::PendingLive>>>,
     /// The AI register's gate answers, reused for a few seconds.
     gates: std::sync::Arc<GateCache>,
+    /// The URL of a PostgreSQL database, for the connection that listens for changes.
+    postgres_url: Option<std::sync::Arc<DatabaseUrl>>,
+}
+
+/// A database URL that may carry a password, which `Debug` hides.
+struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact_url(&self.0))
+    }
 }
 
 impl Store {
@@ -136,48 +184,58 @@ impl Store {
     ///
     /// As [`Store::open`].
     pub async fn open_at_version(url: &str, version: i64) -> Result<Self> {
+        Self::open_with(url, version, true).await
+    }
+
+    /// Opens the database and applies every pending migration, but writes no data: no
+    /// masking of old rows and no registration of the built-in AI features.
+    ///
+    /// For the target of [`Store::copy_into`], which must stay empty until the copy.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`].
+    pub async fn open_schema_only(url: &str) -> Result<Self> {
+        Self::open_with(url, LATEST_VERSION, false).await
+    }
+
+    async fn open_with(url: &str, version: i64, write_defaults: bool) -> Result<Self> {
         let backend = Backend::from_url(url)?;
         sqlx::any::install_default_drivers();
-        let url = prepare_sqlite_url(url)?;
-        let options = AnyConnectOptions::from_str(&url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(8)
-            .after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
-                        .await?;
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
-        sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .execute(&pool)
-            .await?;
+        let pool = match backend {
+            Backend::Sqlite => open_sqlite_pool(url).await?,
+            Backend::Postgres => open_postgres_pool(url).await?,
+        };
         let store = Store {
             pool,
             backend,
             write_gate: std::sync::Arc::default(),
             live_queue: std::sync::Arc::default(),
             gates: std::sync::Arc::default(),
+            postgres_url: (backend == Backend::Postgres)
+                .then(|| std::sync::Arc::new(DatabaseUrl(url.to_owned()))),
         };
-        migrate::run(&store.pool, version).await?;
-        if version >= masking::MASKING_VERSION {
+        migrate::run(&store.pool, backend, version).await?;
+        if write_defaults && version >= masking::MASKING_VERSION {
             store.mask_legacy_requests().await?;
         }
-        if version >= register::REGISTER_VERSION {
+        if write_defaults && version >= register::REGISTER_VERSION {
             store
                 .ensure_builtin_ai_applications(chrono::Utc::now())
                 .await?;
         }
-        // Gathers the statistics the query planner needs to choose between the request
-        // indexes; cheap when they are fresh. 0x10002 also analyses tables never analysed.
-        sqlx::raw_sql("PRAGMA optimize = 0x10002;")
-            .execute(&store.pool)
-            .await?;
+        if backend == Backend::Sqlite {
+            // Gathers the statistics the query planner needs to choose between the request
+            // indexes; cheap when they are fresh. 0x10002 also analyses tables never analysed.
+            // PostgreSQL's autovacuum keeps its statistics itself.
+            sqlx::raw_sql("PRAGMA optimize = 0x10002;")
+                .execute(&store.pool)
+                .await?;
+        }
         Ok(store)
     }
 
+    /// Returns the database engine this store runs on.
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -188,9 +246,24 @@ impl Store {
     /// at the first write, so when another connection committed in between, that write fails at
     /// once with "database is locked" instead of waiting. `BEGIN IMMEDIATE` waits for the
     /// lock up front, within the busy timeout.
+    ///
+    /// On PostgreSQL the transaction takes a transaction-scoped advisory lock that every
+    /// writing transaction of every node takes, so writes run one at a time as on SQLite,
+    /// and ids are committed in the order they were drawn. The store's transactions were
+    /// written for that order; one lock taken first also rules out deadlocks between them.
+    /// NOTE: this caps write throughput at one transaction at a time across all nodes;
+    /// reads run in parallel.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
         };
         Ok(tx)
     }
@@ -239,6 +312,56 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The key of the PostgreSQL advisory lock that [`Store::begin_write`] takes.
+const WRITE_LOCK_KEY: i64 = 0x6369_7479_6169_7772;
+
+/// Opens an SQLite pool in WAL mode with foreign keys enforced and a 5 second busy timeout.
+async fn open_sqlite_pool(url: &str) -> Result<AnyPool> {
+    let url = prepare_sqlite_url(url)?;
+    let options = AnyConnectOptions::from_str(&url)?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(8)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await?;
+    sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+        .execute(&pool)
+        .await?;
+    Ok(pool)
+}
+
+/// Opens a PostgreSQL pool and checks that the database compares text by code point.
+async fn open_postgres_pool(url: &str) -> Result<AnyPool> {
+    let options = AnyConnectOptions::from_str(url)?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(16)
+        .connect_with(options)
+        .await?;
+
+    // Category filters select a subtree as the range from `P/` to `P0`, and lists sort
+    // text as SQLite does; both need byte order, which only the C collation gives.
+    let row = sqlx::query(
+        "SELECT CAST(current_database() AS TEXT) AS name, CAST(datcollate AS TEXT) AS collation \
+         FROM pg_database WHERE datname = current_database()",
+    )
+    .fetch_one(&pool)
+    .await?;
+    let collation: String = row.try_get("collation")?;
+    if collation != "C" && collation != "POSIX" {
+        return Err(StoreError::UnsupportedCollation {
+            database: row.try_get("name")?,
+            collation,
+        });
+    }
+    Ok(pool)
 }
 
 /// Creates the directory of an SQLite file and adds `mode=rwc` to the URL, so that sqlx

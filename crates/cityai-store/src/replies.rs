@@ -580,16 +580,24 @@ impl Store {
         let shift = format!("{utc_offset_minutes:+} minutes");
         // One pass over the window through the submitted_at index, by day and category;
         // the first levels are summed here, because there are few categories.
-        let rows = sqlx::query(
-            "SELECT date(submitted_at, $1) AS day, category_path, COUNT(*) AS n FROM requests \
+        // The local day of the submission time, shifted by "+480 minutes" and the like.
+        let day = match self.backend {
+            crate::Backend::Sqlite => "date(submitted_at, $1)",
+            crate::Backend::Postgres => {
+                "to_char(CAST(submitted_at AS TIMESTAMP) + CAST($1 AS INTERVAL), 'YYYY-MM-DD')"
+            }
+        };
+        let sql = format!(
+            "SELECT {day} AS day, category_path, COUNT(*) AS n FROM requests \
              WHERE submitted_at >= $2 AND (CAST($3 AS TEXT) IS NULL OR department_code = $3) \
-             GROUP BY day, category_path",
-        )
-        .bind(&shift)
-        .bind(since)
-        .bind(department.clone())
-        .fetch_all(&self.pool)
-        .await?;
+             GROUP BY day, category_path"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&shift)
+            .bind(since)
+            .bind(department.clone())
+            .fetch_all(&self.pool)
+            .await?;
         let mut per_day: Vec<(String, i64)> = Vec::new();
         let mut per_category: Vec<(Option<String>, i64)> = Vec::new();
         for row in &rows {
@@ -622,12 +630,12 @@ impl Store {
         // created_at index alone.
         let decisions = match &department {
             None => sqlx::query(
-                "SELECT COUNT(*) AS n, COALESCE(SUM(auto_assigned), 0) AS auto \
+                "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(auto_assigned), 0) AS BIGINT) AS auto \
                  FROM routing_decisions WHERE created_at >= $1",
             )
             .bind(since),
             Some(department) => sqlx::query(
-                "SELECT COUNT(*) AS n, COALESCE(SUM(d.auto_assigned), 0) AS auto \
+                "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(d.auto_assigned), 0) AS BIGINT) AS auto \
                  FROM routing_decisions d JOIN requests r ON r.id = d.request_id \
                  WHERE d.created_at >= $1 AND r.department_code = $2",
             )

@@ -11,7 +11,7 @@ use sqlx::{Any, Row};
 use crate::import::{ChunkContext, Inserted, StoredKeys, insert_chunk};
 use crate::rows::{REQUEST_COLUMNS, request_from_row};
 use crate::taxonomy::DepartmentCache;
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 
 /// Criteria for listing requests; every set field must match.
 #[derive(Debug, Clone, Default)]
@@ -80,6 +80,9 @@ pub struct RequestCounts {
 /// the `submitted_at` index (which carries the id) instead of sorting every match.
 const LIST_ORDER: &str = "submitted_at DESC, id DESC";
 
+/// [`LIST_ORDER`] for PostgreSQL, which sorts NULL above every value.
+const LIST_ORDER_POSTGRES: &str = "submitted_at DESC NULLS LAST, id DESC";
+
 /// Oldest submissions first; requests without a submission time still come last.
 const LIST_ORDER_OLDEST: &str = "submitted_at IS NULL, submitted_at, id";
 
@@ -108,6 +111,7 @@ impl Store {
         let mut cache = DepartmentCache::default();
         let mut stored = StoredKeys::default();
         let outcomes = insert_chunk(&mut tx, &mut cache, &mut stored, &rows, &context).await?;
+        crate::changes::announce(&mut tx, self.backend, crate::Change::Requests).await?;
         tx.commit().await?;
         match outcomes.first() {
             Some(Inserted::New(id) | Inserted::Existing { id, .. }) => Ok(*id),
@@ -135,7 +139,7 @@ impl Store {
     ///
     /// [`crate::StoreError::Database`] when the query fails.
     pub async fn list_requests(&self, filter: &RequestFilter, page: Page) -> Result<RequestList> {
-        let (where_clause, params) = where_clause(filter);
+        let (where_clause, params) = where_clause(filter, self.backend);
 
         let count_sql = format!("SELECT COUNT(*) AS n FROM requests{where_clause}");
         let total: i64 = bind_all(sqlx::query(&count_sql), &params)
@@ -158,11 +162,11 @@ impl Store {
         filter: &RequestFilter,
         page: Page,
     ) -> Result<Vec<Request>> {
-        let (where_clause, params) = where_clause(filter);
-        let order = if filter.oldest_first {
-            LIST_ORDER_OLDEST
-        } else {
-            LIST_ORDER
+        let (where_clause, params) = where_clause(filter, self.backend);
+        let order = match (filter.oldest_first, self.backend) {
+            (true, _) => LIST_ORDER_OLDEST,
+            (false, Backend::Sqlite) => LIST_ORDER,
+            (false, Backend::Postgres) => LIST_ORDER_POSTGRES,
         };
         let limit_index = params.len() + 1;
         let list_sql = format!(
@@ -184,7 +188,7 @@ impl Store {
     ///
     /// [`crate::StoreError::Database`] when the query fails.
     pub async fn request_counts(&self, filter: &RequestFilter) -> Result<RequestCounts> {
-        let (where_clause, params) = where_clause(filter);
+        let (where_clause, params) = where_clause(filter, self.backend);
         let sql =
             format!("SELECT status, COUNT(*) AS n FROM requests{where_clause} GROUP BY status");
         let rows = bind_all(sqlx::query(&sql), &params)
@@ -227,7 +231,7 @@ fn category_condition(categories: &[CategoryPath]) -> (String, Vec<String>) {
     (format!("({})", alternatives.join(" OR ")), values)
 }
 
-fn where_clause(filter: &RequestFilter) -> (String, Vec<Param>) {
+fn where_clause(filter: &RequestFilter, backend: Backend) -> (String, Vec<Param>) {
     let mut conditions: Vec<String> = Vec::new();
     let mut params: Vec<Param> = Vec::new();
     let mut push = |condition: &str, values: Vec<String>| {
@@ -280,18 +284,36 @@ fn where_clause(filter: &RequestFilter) -> (String, Vec<Param>) {
         .filter(|t| !t.is_empty())
     {
         let pattern = format!("%{}%", escape_like(text));
-        push(
-            "(title LIKE $? ESCAPE '\\' OR body LIKE $? ESCAPE '\\')",
-            vec![pattern.clone(), pattern],
-        );
-        // The search index narrows the scan to candidates; requests stored after its
-        // watermark are not in it yet and are scanned.
-        if let Some(query) = crate::search::match_query(text) {
-            push(
-                "(id > (SELECT indexed_through FROM request_search_state WHERE id = 1) \
-                 OR id IN (SELECT rowid FROM request_search WHERE request_search MATCH $?))",
-                vec![query],
-            );
+        match backend {
+            Backend::Sqlite => {
+                push(
+                    "(title LIKE $? ESCAPE '\\' OR body LIKE $? ESCAPE '\\')",
+                    vec![pattern.clone(), pattern],
+                );
+                // The search index narrows the scan to candidates; requests stored after its
+                // watermark are not in it yet and are scanned.
+                if let Some(query) = crate::search::match_query(text) {
+                    push(
+                        "(id > (SELECT indexed_through FROM request_search_state WHERE id = 1) \
+                         OR id IN (SELECT rowid FROM request_search WHERE request_search MATCH $?))",
+                        vec![query],
+                    );
+                }
+            }
+            Backend::Postgres => {
+                // ILIKE with the C collation folds ASCII letters only, as SQLite's LIKE does.
+                push(
+                    "(title ILIKE $? ESCAPE '\\' OR body ILIKE $? ESCAPE '\\')",
+                    vec![pattern.clone(), pattern],
+                );
+                // Requests not indexed yet have NULL terms and are scanned.
+                if let Some(terms) = crate::search::array_query(text) {
+                    push(
+                        "(search_terms IS NULL OR search_terms @> string_to_array($?, ' '))",
+                        vec![terms],
+                    );
+                }
+            }
         }
     }
 
@@ -337,7 +359,7 @@ mod tests {
             text: Some("路灯".into()),
             ..RequestFilter::default()
         };
-        let (sql, params) = where_clause(&filter);
+        let (sql, params) = where_clause(&filter, Backend::Sqlite);
         assert!(
             sql.starts_with(
                 " WHERE status = $1 AND (title LIKE $2 ESCAPE '\\' OR body LIKE $3 ESCAPE '\\')"
@@ -346,6 +368,25 @@ mod tests {
         );
         assert!(sql.ends_with("request_search MATCH $4))"), "{sql}");
         assert_eq!(params.len(), 4);
+    }
+
+    #[test]
+    fn postgres_text_filter_uses_term_array() {
+        let filter = RequestFilter {
+            text: Some("路灯坏了".into()),
+            ..RequestFilter::default()
+        };
+        let (sql, params) = where_clause(&filter, Backend::Postgres);
+        assert!(
+            sql.starts_with(" WHERE (title ILIKE $1 ESCAPE '\\' OR body ILIKE $2 ESCAPE '\\')"),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with("(search_terms IS NULL OR search_terms @> string_to_array($3, ' '))"),
+            "{sql}"
+        );
+        let Param::Text(terms) = &params[2];
+        assert_eq!(terms, "坏了 灯坏 路灯");
     }
 
     #[test]
@@ -358,7 +399,7 @@ mod tests {
             ],
             ..RequestFilter::default()
         };
-        let (sql, params) = where_clause(&filter);
+        let (sql, params) = where_clause(&filter, Backend::Sqlite);
         assert!(
             sql.starts_with(" WHERE status IN ($1, $2) AND ((category_path = $3 OR "),
             "{sql}"
@@ -564,15 +605,13 @@ impl Store {
         if ids.is_empty() {
             return Ok(std::collections::HashMap::new());
         }
-        let mut query = sqlx::QueryBuilder::<Any>::new(
+        let mut query = crate::builder::SqlBuilder::new(
             "SELECT request_id, MIN(other_id) AS other FROM request_links WHERE request_id IN (",
         );
-        let mut list = query.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        query.push(") GROUP BY request_id");
-        let rows = query.build().fetch_all(&self.pool).await?;
+        query
+            .push_bind_list(ids.iter().copied())
+            .push(") GROUP BY request_id");
+        let rows = query.build()?.fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| Ok((row.try_get("request_id")?, row.try_get("other")?)))
             .collect()

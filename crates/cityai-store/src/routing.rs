@@ -317,6 +317,7 @@ impl Store {
                 outcomes[i] = Some(outcome);
             }
         }
+        crate::changes::announce(&mut tx, self.backend, crate::Change::Requests).await?;
         tx.commit().await?;
         outcomes
             .into_iter()
@@ -512,6 +513,7 @@ impl Store {
                 ),
         )
         .await?;
+        crate::changes::announce(&mut tx, self.backend, crate::Change::RoutingModel).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -11,13 +11,16 @@
 //! The index is filled in the background, in id order, up to a watermark; requests
 //! stored after the watermark are scanned, so results never miss a new request.
 //!
-//! NOTE: FTS5 is SQLite's. A PostgreSQL store needs its own index for this filter.
+//! PostgreSQL keeps the same terms in the `search_terms` array column of `requests` with a
+//! GIN index, and the filter selects the rows whose array contains the query's terms. There a
+//! NULL marks a request not indexed yet instead of a watermark, because ids drawn by
+//! several nodes need not commit in id order.
 
 use std::collections::BTreeSet;
 
 use sqlx::Row;
 
-use crate::{Result, Store};
+use crate::{Backend, Result, Store};
 
 /// The maximum number of query terms sent to the index, because more add cost and hardly
 /// narrow the candidates.
@@ -57,6 +60,30 @@ pub(crate) fn match_query(text: &str) -> Option<String> {
     Some(quoted.join(" "))
 }
 
+/// Returns the query's terms separated by spaces, for PostgreSQL's
+/// `search_terms @> string_to_array($1, ' ')`, or `None` when the text has no term.
+pub(crate) fn array_query(text: &str) -> Option<String> {
+    let terms = search_terms(text);
+    if terms.is_empty() {
+        return None;
+    }
+    let terms: Vec<&str> = terms
+        .iter()
+        .take(MAX_QUERY_TERMS)
+        .map(String::as_str)
+        .collect();
+    Some(terms.join(" "))
+}
+
+/// Returns the search terms of a request's title and text.
+fn request_terms(title: Option<&str>, body: &str) -> Vec<String> {
+    let mut terms = search_terms(body);
+    if let Some(title) = title {
+        terms.extend(search_terms(title));
+    }
+    terms.into_iter().collect()
+}
+
 impl Store {
     /// Requests indexed per write transaction: about 0.1 s of holding the write lock.
     pub const SEARCH_BATCH: i64 = 100;
@@ -72,6 +99,9 @@ impl Store {
     ///
     /// [`crate::StoreError::Database`] when a statement fails; nothing is changed then.
     pub async fn index_request_search(&self, batch: i64) -> Result<usize> {
+        if self.backend == Backend::Postgres {
+            return self.index_request_search_postgres(batch).await;
+        }
         let through: i64 =
             sqlx::query("SELECT indexed_through FROM request_search_state WHERE id = 1")
                 .fetch_one(&self.pool)
@@ -87,11 +117,7 @@ impl Store {
         for row in &rows {
             let title: Option<String> = row.try_get("title")?;
             let body: String = row.try_get("body")?;
-            let mut terms = search_terms(&body);
-            if let Some(title) = title {
-                terms.extend(search_terms(&title));
-            }
-            let terms: Vec<String> = terms.into_iter().collect();
+            let terms = request_terms(title.as_deref(), &body);
             entries.push((row.try_get::<i64, _>("id")?, terms.join(" ")));
         }
         let Some(&(last_id, _)) = entries.last() else {
@@ -121,6 +147,47 @@ impl Store {
         }
         tx.commit().await?;
         Ok(entries.len())
+    }
+
+    /// [`Store::index_request_search`] on PostgreSQL: fills `search_terms` of up to `batch`
+    /// requests that have none. A request another node indexed meanwhile is skipped and
+    /// not counted.
+    async fn index_request_search_postgres(&self, batch: i64) -> Result<usize> {
+        let rows = sqlx::query(
+            "SELECT id, title, body FROM requests WHERE search_terms IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(batch)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let title: Option<String> = row.try_get("title")?;
+            let body: String = row.try_get("body")?;
+            let terms = request_terms(title.as_deref(), &body);
+            entries.push((row.try_get::<i64, _>("id")?, terms.join(" ")));
+        }
+        if entries.is_empty() {
+            return Ok(0);
+        }
+
+        let _turn = self.write_turn().await;
+        let mut tx = self.begin_write().await?;
+        let mut added = 0;
+        for (id, terms) in &entries {
+            // string_to_array('', ' ') is an empty array, so a text without terms still
+            // counts as indexed.
+            added += sqlx::query(
+                "UPDATE requests SET search_terms = string_to_array($1, ' ') \
+                 WHERE id = $2 AND search_terms IS NULL",
+            )
+            .bind(terms)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(usize::try_from(added).unwrap_or(usize::MAX))
     }
 
     /// Indexes every request stored after the watermark, in batches of

@@ -4,13 +4,12 @@
 use cityai_core::{
     CategoryPath, Channel, Department, ImportedReply, NewRequest, RequestStatus, TaxonomyEntry,
 };
-use cityai_store::{
-    ImportFile, ImportRow, LATEST_VERSION, Page, RequestFilter, Store, sqlite_url_in,
-};
+use cityai_store::testing::database_url_in;
+use cityai_store::{ImportFile, ImportRow, LATEST_VERSION, Page, RequestFilter, Store};
 
 async fn fresh_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    let store = Store::open(&database_url_in(dir.path())).await.unwrap();
     (dir, store)
 }
 
@@ -45,7 +44,11 @@ fn rows(requests: Vec<NewRequest>) -> Vec<ImportRow> {
 
 #[tokio::test]
 async fn creates_database_in_wal_mode() {
-    let (dir, store) = fresh_store().await;
+    // The journal mode is SQLite's, so this test opens an SQLite file on every run.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&cityai_store::sqlite_url_in(dir.path()))
+        .await
+        .unwrap();
     assert_eq!(store.schema_version().await.unwrap(), LATEST_VERSION);
     store.close().await;
     let header = std::fs::read(dir.path().join("cityai.db")).unwrap();
@@ -62,7 +65,10 @@ async fn opens_and_upgrades_schema_v1_fixture() {
         &path,
     )
     .unwrap();
-    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    // The fixture is an SQLite file, so this test opens it on SQLite on every run.
+    let store = Store::open(&cityai_store::sqlite_url_in(dir.path()))
+        .await
+        .unwrap();
     assert_eq!(store.schema_version().await.unwrap(), LATEST_VERSION);
 
     let first = store.request(1).await.unwrap().unwrap();
@@ -88,7 +94,7 @@ async fn opens_and_upgrades_schema_v1_fixture() {
 #[tokio::test]
 async fn opens_database_left_at_older_version() {
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url_in(dir.path());
+    let url = database_url_in(dir.path());
     let old = Store::open_at_version(&url, 1).await.unwrap();
     assert_eq!(old.schema_version().await.unwrap(), 1);
     old.close().await;
@@ -663,12 +669,12 @@ async fn routing_never_overwrites_a_final_category() {
 #[tokio::test]
 async fn upgrade_masks_requests_stored_before_masking() {
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url_in(dir.path());
+    let url = database_url_in(dir.path());
     let old = Store::open_at_version(&url, 5).await.unwrap();
     old.close().await;
     {
         use sqlx::Connection;
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
         sqlx::query(
             "INSERT INTO requests (dedup_key, content_hash, source, channel, title, body, \
              received_at, updated_at, status) VALUES ('k1', 'h1', 'old', 'web', '路灯', \
@@ -844,7 +850,7 @@ async fn upgrade_keeps_users_and_sessions_and_admits_the_ai_office() {
     use cityai_store::NewUser;
 
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url_in(dir.path());
+    let url = database_url_in(dir.path());
     let old = Store::open_at_version(&url, 12).await.unwrap();
     let reviewer = old
         .create_user(

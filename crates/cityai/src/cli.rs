@@ -133,6 +133,25 @@ pub enum Command {
     Ask(AskArgs),
     /// Rank hot spots: groups of requests about one problem at one place.
     Hotspots(HotspotsArgs),
+    /// Copy a whole database into a new, empty one, such as a single node's SQLite file into
+    /// PostgreSQL; stop every process that writes the source first.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// URL of the database to copy, such as sqlite:///srv/cityai/cityai.db. It is upgraded
+    /// to this build's schema first, and read only after that.
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+
+    /// URL of the empty database to fill, such as postgres://cityai@db.internal/cityai.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

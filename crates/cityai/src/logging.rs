@@ -20,7 +20,8 @@ pub fn init(cli: &Cli) {
         | Command::Audit(_)
         | Command::Pii(_)
         | Command::Ask(_)
-        | Command::Hotspots(_) => "warn",
+        | Command::Hotspots(_)
+        | Command::Migrate(_) => "warn",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()

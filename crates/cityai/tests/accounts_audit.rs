@@ -178,12 +178,14 @@ fn at_events(statements: &str, before: i64) -> String {
 
 /// Runs SQL against the database directly, as someone with file access would.
 fn tamper(data: &Path, statements: &str) {
-    let url = format!("sqlite://{}", data.join("cityai.db").display());
+    let url = cityai_store::testing::database_url_in(data);
+    sqlx::any::install_default_drivers();
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
         sqlx::raw_sql(statements).execute(&mut conn).await.unwrap();
         conn.close().await.unwrap();
     });
@@ -201,12 +203,14 @@ fn verify(data: &Path) -> (Option<i32>, Value) {
 fn the_database_rejects_plain_edits() {
     let dir = tempfile::tempdir().unwrap();
     let (data, _) = data_with_events(dir.path());
-    let url = format!("sqlite://{}", data.join("cityai.db").display());
+    let url = cityai_store::testing::database_url_in(&data);
+    sqlx::any::install_default_drivers();
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
         for statement in [
             "UPDATE audit_events SET actor = 'x' WHERE seq = 2",
             "DELETE FROM audit_events WHERE seq = 2",
@@ -222,8 +226,12 @@ fn the_database_rejects_plain_edits() {
 
 #[test]
 fn verify_catches_each_kind_of_tampering() {
-    const UNLOCK: &str =
-        "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;";
+    let unlock = if cityai_store::testing::postgres_server().is_some() {
+        "DROP TRIGGER audit_events_no_update ON audit_events; \
+         DROP TRIGGER audit_events_no_delete ON audit_events;"
+    } else {
+        "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;"
+    };
     let cases: &[(&str, &str, i64, &str)] = &[
         (
             "edit a field",
@@ -281,7 +289,7 @@ fn verify_catches_each_kind_of_tampering() {
         let seq = &(before + seq);
         tamper(
             &data,
-            &format!("{UNLOCK} {}", at_events(statements, before)),
+            &format!("{unlock} {}", at_events(statements, before)),
         );
         let (code, report) = verify(&data);
         assert_eq!(code, Some(5), "{name}: {report}");

@@ -50,6 +50,8 @@ fn start_server(data_dir: &Path) -> Server {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cityai"))
         .arg("--data-dir")
         .arg(data_dir)
+        .arg("--database-url")
+        .arg(cityai_store::testing::database_url_in(data_dir))
         .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
         .env_remove("CITYAI_DATABASE_URL")
         .env_remove("CITYAI_LLM_BASE_URL")

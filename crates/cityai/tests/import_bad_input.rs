@@ -127,6 +127,10 @@ fn chinese_messages_by_default() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_cityai"))
         .arg("--data-dir")
         .arg(dir.path().join("data"))
+        .arg("--database-url")
+        .arg(cityai_store::testing::database_url_in(
+            &dir.path().join("data"),
+        ))
         .args(["import", "requests"])
         .arg(&file)
         .env_remove("CITYAI_LANG")

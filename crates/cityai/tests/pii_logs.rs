@@ -320,13 +320,15 @@ fn planted_personal_data_never_logged() {
     }
 
     // At rest, the readable columns and the model hold masked text only.
-    let url = format!("sqlite://{}", data.join("cityai.db").display());
+    let url = cityai_store::testing::database_url_in(&data);
+    sqlx::any::install_default_drivers();
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
         use sqlx::{Connection, Row};
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
         let rows = sqlx::query("SELECT title, body FROM requests")
             .fetch_all(&mut conn)
             .await

@@ -2,13 +2,14 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use cityai_core::ImportRow;
-use cityai_store::{ImportFile, Store, sqlite_url_in};
+use cityai_store::testing::database_url_in;
+use cityai_store::{ImportFile, Store};
 
 /// Opens a store in a new temporary directory and loads the built-in demo taxonomy and
 /// requests into it. Keep the directory alive as long as the store.
 pub async fn demo_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    let store = Store::open(&database_url_in(dir.path())).await.unwrap();
     store
         .import_taxonomy(&cityai_demo::departments(), &cityai_demo::taxonomy())
         .await

@@ -5,6 +5,7 @@ mod accounts;
 mod hotspots;
 mod import;
 mod knowledge;
+mod migrate;
 mod pii;
 mod reply_quality;
 mod routing;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(command) => accounts::user(&cli.global, command).await,
         Command::Apikey(command) => accounts::api_key(&cli.global, command).await,
         Command::Audit(command) => accounts::audit(&cli.global, command).await,
+        Command::Migrate(args) => migrate::run(&cli.global, &args).await,
         Command::Pii(crate::cli::PiiCommand::Scan { input, json }) => {
             pii::scan(&cli.global, &input, json)
         }
@@ -59,7 +61,7 @@ async fn open_store(global: &GlobalOptions) -> anyhow::Result<Store> {
 }
 
 /// Hides a password in a database URL so that it can be shown in messages.
-fn redact_url(url: &str) -> String {
+pub(crate) fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };

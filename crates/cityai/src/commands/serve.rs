@@ -51,6 +51,7 @@ pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<Exi
     spawn_hotspot_refresh(state.hotspots.clone(), store.clone());
     spawn_dashboard_refresh(state.dashboard.clone(), store.clone(), global.utc_offset);
     spawn_search_indexing(store.clone(), state.metrics.clone());
+    spawn_change_listener(store.clone(), state.router.clone(), state.hotspots.clone()).await;
     serve(listener, state, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
@@ -111,6 +112,44 @@ fn spawn_router_reload(router: std::sync::Arc<cityai_services::intake::LiveRoute
             interval.tick().await;
             if let Err(err) = router.reload_if_changed(&store).await {
                 tracing::warn!(error = %err, "loading the routing model failed");
+            }
+        }
+    });
+}
+
+/// How long the change listener waits before it subscribes again after an error.
+const CHANGE_LISTEN_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Follows the changes other nodes write to a shared PostgreSQL database: a new routing
+/// model is loaded at once, and new requests wake the hot-spot refresh as local arrivals do.
+/// The timers above still run, and they alone serve an SQLite store.
+async fn spawn_change_listener(
+    store: Store,
+    router: std::sync::Arc<cityai_services::intake::LiveRouter>,
+    hotspots: std::sync::Arc<cityai_services::hotspots::LiveHotspots>,
+) {
+    let mut listener = match store.listen_changes().await {
+        Ok(Some(listener)) => listener,
+        Ok(None) => return,
+        Err(err) => {
+            tracing::warn!(error = %err, "listening for other nodes' changes failed; polling only");
+            return;
+        }
+    };
+    tracing::info!("listening for other nodes' changes");
+    tokio::spawn(async move {
+        loop {
+            match listener.next().await {
+                Ok(cityai_store::Change::Requests) => hotspots.notify_arrival(),
+                Ok(cityai_store::Change::RoutingModel) => {
+                    if let Err(err) = router.reload_if_changed(&store).await {
+                        tracing::warn!(error = %err, "loading the routing model failed");
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "receiving change notices failed; retrying");
+                    tokio::time::sleep(CHANGE_LISTEN_RETRY).await;
+                }
             }
         }
     });

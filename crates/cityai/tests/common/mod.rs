@@ -22,12 +22,15 @@ pub fn shared_data(relative: &str) -> PathBuf {
     path
 }
 
-/// Builds a `cityai` command that uses `data_dir` and English messages.
+/// Builds a `cityai` command that uses `data_dir`, the test database of `data_dir` (see
+/// [`cityai_store::testing::database_url_in`]) and English messages.
 pub fn cityai(data_dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cityai"));
     command
         .arg("--data-dir")
         .arg(data_dir)
+        .arg("--database-url")
+        .arg(cityai_store::testing::database_url_in(data_dir))
         .arg("--lang")
         .arg("en")
         .env_remove("CITYAI_DATABASE_URL")
