@@ -11,7 +11,8 @@ use cityai_core::{
 };
 use cityai_services::auth;
 use cityai_services::framework::{Provenance, measured_roi};
-use cityai_store::{ImportFile, ImportRow, NewUser, RoutingDecision, Store, sqlite_url_in};
+use cityai_store::testing::database_url_in;
+use cityai_store::{ImportFile, ImportRow, NewUser, RoutingDecision, Store};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -26,7 +27,7 @@ struct TestApp {
 
 async fn test_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    let store = Store::open(&database_url_in(dir.path())).await.unwrap();
     store
         .import_taxonomy(
             &[Department {

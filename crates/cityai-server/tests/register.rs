@@ -225,7 +225,7 @@ async fn builtin_features_are_registered_and_approved() {
     );
 
     // Opening the store again registers nothing twice.
-    let reopened = Store::open(&cityai_store::sqlite_url_in(test.dir.path()))
+    let reopened = Store::open(&cityai_store::testing::database_url_in(test.dir.path()))
         .await
         .unwrap();
     assert_eq!(reopened.ai_applications().await.unwrap().len(), 4);

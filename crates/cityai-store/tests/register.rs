@@ -5,12 +5,14 @@
 use chrono::{Duration, Utc};
 use cityai_store::{
     ApplicationFields, Decision, GateClosed, ModelType, NewDecision, PublicationCategory,
-    ReviewKind, RiskLevel, Stage, Store, StoreError, sqlite_url_in,
+    ReviewKind, RiskLevel, Stage, Store, StoreError,
 };
 
 async fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&sqlite_url_in(dir.path())).await.unwrap();
+    let store = Store::open(&cityai_store::testing::database_url_in(dir.path()))
+        .await
+        .unwrap();
     (dir, store)
 }
 
