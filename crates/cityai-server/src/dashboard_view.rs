@@ -65,6 +65,19 @@ pub(crate) async fn page_view(
         }
     };
     let days = fill_days(&figures, now, &state);
+    // Training coverage per department, in the same department scope as the figures. A
+    // failure hides only this section, because the routing figures above stand on their own.
+    let coverage = match state
+        .store
+        .education_coverage(principal.department_scope())
+        .await
+    {
+        Ok(coverage) => Some(coverage),
+        Err(err) => {
+            tracing::warn!(error = %err, "reading training coverage for the dashboard failed");
+            None
+        }
+    };
     let content = html! {
         h1 { (heading) }
         p.muted { (tf(lang, "dashboard.updated", &[("time", &computed_at.with_timezone(&state.city_offset).format("%H:%M:%S"))])) }
@@ -76,6 +89,9 @@ pub(crate) async fn page_view(
         section.chart aria-labelledby="per-category-heading" {
             h2 #per-category-heading { (tf(lang, "dashboard.per_category", &[("days", &WINDOW_DAYS)])) }
             (category_chart(lang, &figures))
+        }
+        @if let Some(coverage) = &coverage {
+            (crate::framework_view::coverage_table(lang, coverage))
         }
     };
     page_lang.respond(StatusCode::OK, heading, "/dashboard", &principal, content)

@@ -610,3 +610,22 @@ async fn exports_csv_and_xlsx() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn dashboard_shows_training_coverage() {
+    let test = test_app().await;
+    let request = Request::builder()
+        .uri("/dashboard?lang=en")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", test.auditor_key),
+        )
+        .body(Body::empty())
+        .unwrap();
+    let response = test.app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let page = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(page.contains(r#"id="coverage-heading""#), "{page}");
+    assert!(page.contains("Training coverage by department"), "{page}");
+}

@@ -86,8 +86,8 @@ pub(crate) struct ChunkContext<'a> {
     /// The import batch, or `None` for a request from a live channel.
     pub(crate) batch_id: Option<i64>,
     pub(crate) now: DateTime<Utc>,
-    /// The rows' texts masked already, one per row of the chunk, so that live intake masks
-    /// before it waits for the write lock; `None` masks here.
+    /// The rows' texts, already masked, one per row of the chunk. Live intake masks before it
+    /// waits for the write lock. With `None`, the rows are masked here.
     pub(crate) masked: Option<&'a [MaskedText]>,
 }
 

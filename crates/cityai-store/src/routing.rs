@@ -198,11 +198,11 @@ impl Store {
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         );
         if group.is_empty() {
-            // An earlier writer took this request into its group and has answered.
+            // An earlier writer took this request into its group and has sent its outcome.
             drop(turn);
         } else {
-            // The group is written by a task of its own, so that it completes and every
-            // waiter gets its answer even when this caller is cancelled.
+            // A task of its own writes the group. It completes even when this caller is
+            // cancelled, so every waiter receives its outcome.
             let store = self.clone();
             tokio::spawn(async move {
                 let _turn = turn;
@@ -212,9 +212,9 @@ impl Store {
         answer.await.unwrap_or(Err(StoreError::IntakeInterrupted))
     }
 
-    /// Writes a group of live requests in one transaction and answers each waiter; when that
-    /// fails, writes each request in its own transaction so that one bad request does not
-    /// fail the others.
+    /// Writes a group of live requests in one transaction and sends each waiter its outcome.
+    /// When that transaction fails, writes each request in its own transaction, so that one
+    /// bad request does not fail the others.
     async fn commit_live_group(&self, group: Vec<PendingLive>) {
         let items: Vec<&LiveItem> = group.iter().map(|pending| &pending.item).collect();
         match self.write_live_items(&items).await {

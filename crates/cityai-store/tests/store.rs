@@ -845,7 +845,7 @@ async fn free_text_filter_with_index() {
 }
 
 #[tokio::test]
-async fn upgrade_keeps_users_and_sessions_and_admits_the_ai_office() {
+async fn upgrade_keeps_users_admits_ai_office() {
     use cityai_core::auth::Role;
     use cityai_store::NewUser;
 
@@ -897,14 +897,14 @@ async fn upgrade_keeps_users_and_sessions_and_admits_the_ai_office() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_live_requests_are_stored_once_each_with_one_audit_chain() {
+async fn concurrent_live_requests_stored_once() {
     use cityai_store::RoutingDecision;
 
     let (_dir, store) = fresh_store().await;
     let category = CategoryPath::parse("城乡建设").unwrap();
     let mut tasks = Vec::new();
-    // Sixty submissions on two channels; the last ten repeat the external ids of the first
-    // ten on the same channel, so they are duplicates of requests filed at the same time.
+    // Sixty submissions on two channels. The last ten repeat the external ids of the first
+    // ten on the same channel, so they duplicate requests filed at the same time.
     for i in 0..60_usize {
         let store = store.clone();
         let category = category.clone();
