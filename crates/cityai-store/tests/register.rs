@@ -252,3 +252,15 @@ async fn feedback_is_stored_masked() {
         .unwrap_err();
     assert!(err.to_string().contains("2001"), "{err}");
 }
+
+#[tokio::test]
+async fn builtin_entries_cannot_be_retired() {
+    let (_dir, store) = store().await;
+    let err = store
+        .set_ai_stage("cityai.routing", Stage::Retired, "replaced", "office")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("suspended"), "{err}");
+    let gate = store.ai_gate("cityai.routing").await.unwrap();
+    assert!(gate.closed.is_none(), "{gate:?}");
+}

@@ -112,3 +112,26 @@ fn migrate_rejects_same_database() {
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(message.contains("same database"), "{message}");
 }
+
+#[test]
+fn migrate_rejects_missing_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo").join("cityai.db");
+    let target = dir.path().join("target");
+    std::fs::create_dir_all(&target).unwrap();
+    let output = cityai(dir.path())
+        .args([
+            "migrate",
+            "--from",
+            &format!("sqlite://{}", missing.display()),
+            "--to",
+            &cityai_store::sqlite_url_in(&target),
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("does not exist"), "{message}");
+    assert!(!missing.exists(), "the mistyped source was created");
+    assert!(!target.join("cityai.db").exists(), "the target was created");
+}

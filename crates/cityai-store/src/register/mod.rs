@@ -423,7 +423,7 @@ impl Store {
     ///
     /// [`StoreError::AiApplicationNotFound`], [`StoreError::StageMove`] for a move the
     /// lifecycle does not allow, [`StoreError::ApprovalRequired`], [`StoreError::RegisterRule`]
-    /// for a high-risk application approved without a panel, and
+    /// for a high-risk application approved without a panel or a built-in entry to retire, and
     /// [`StoreError::Database`].
     pub async fn set_ai_stage(
         &self,
@@ -437,6 +437,13 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::AiApplicationNotFound(code.to_owned()))?;
         let from = application.stage;
+        // Retirement is final, and only the built-in entries gate CityAI's own features, so
+        // retiring one would switch its feature off for good.
+        if to == Stage::Retired && builtin::BUILTIN_CODES.contains(&code) {
+            return Err(StoreError::RegisterRule(format!(
+                "{code} gates one of CityAI's own AI features and cannot be retired; move it to                  suspended to switch the feature off"
+            )));
+        }
         if !from.may_move_to(to) {
             return Err(StoreError::StageMove {
                 code: code.to_owned(),

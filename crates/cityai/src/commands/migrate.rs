@@ -17,6 +17,13 @@ pub async fn run(global: &GlobalOptions, args: &MigrateArgs) -> anyhow::Result<E
     if args.from.trim() == args.to.trim() {
         anyhow::bail!(tf(lang, "migrate.same_database", &[("url", &to)]));
     }
+    // Opening an SQLite URL creates a missing file, and a mistyped source path would then
+    // copy an empty installation and report success.
+    if let Some(path) = sqlite_file(&args.from)
+        && !std::path::Path::new(path).is_file()
+    {
+        anyhow::bail!(tf(lang, "migrate.source_missing", &[("path", &path)]));
+    }
 
     let source = Store::open(&args.from)
         .await
@@ -58,4 +65,33 @@ pub async fn run(global: &GlobalOptions, args: &MigrateArgs) -> anyhow::Result<E
         ));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Returns the file path of an SQLite URL, or `None` for another scheme or an in-memory
+/// database.
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.trim().strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split_once('?').map_or(rest, |(path, _)| path);
+    (path != ":memory:" && !path.is_empty()).then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file;
+
+    #[test]
+    fn sqlite_file_paths() {
+        assert_eq!(
+            sqlite_file("sqlite:///srv/cityai.db"),
+            Some("/srv/cityai.db")
+        );
+        assert_eq!(
+            sqlite_file("sqlite://data/cityai.db?mode=ro"),
+            Some("data/cityai.db")
+        );
+        assert_eq!(sqlite_file("sqlite:cityai.db"), Some("cityai.db"));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://db/cityai"), None);
+    }
 }
