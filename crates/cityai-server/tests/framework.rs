@@ -474,6 +474,15 @@ async fn measured_mode_reads_seeded_store() {
     assert_eq!(before.provenance, Provenance::Assumed);
     assert_eq!(before.sample, Some(0));
     assert_eq!(short.inputs.minutes_before, defaults.minutes_before);
+    // Elapsed minutes are not set against assumed ones: the after side stays assumed too.
+    let after = short
+        .sources
+        .iter()
+        .find(|s| s.field == "minutes_after")
+        .unwrap();
+    assert_eq!(after.provenance, Provenance::Assumed);
+    assert_eq!(after.sample, Some(25));
+    assert_eq!(short.inputs.minutes_after, defaults.minutes_after);
 
     let (status, body) = call(
         &test.app,

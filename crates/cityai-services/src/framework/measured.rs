@@ -147,6 +147,9 @@ pub async fn measured_roi(
             manual_minutes.push(sample.minutes);
         }
     }
+    // Measured minutes are elapsed times, comparable with each other but not with assumed
+    // staff minutes, so both sides are measured or both stay assumed.
+    let both_measured = manual_minutes.len() >= MIN_SAMPLE && auto_minutes.len() >= MIN_SAMPLE;
     for (field, minutes, target) in [
         (
             "minutes_before",
@@ -160,11 +163,10 @@ pub async fn measured_roi(
         ),
     ] {
         let n = minutes.len();
-        let measured = n >= MIN_SAMPLE;
-        if measured && let Some(value) = median(minutes) {
+        if both_measured && let Some(value) = median(minutes) {
             *target = value.min(100_000.0);
         }
-        record(field, *target, measured, Some(n));
+        record(field, *target, both_measured, Some(n));
     }
 
     for (field, value) in [
