@@ -16,6 +16,7 @@ use cityai_services::register::{self as register_service, export};
 use cityai_store::{
     AiApplication, AiCategory, FeedbackStatus, GateClosed, GateStatus, Review, ReviewDue, Stage,
 };
+use cityai_text::pii::mask_text;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -436,16 +437,18 @@ fn fields_section(lang: Lang, application: &AiApplication, categories: &[AiCateg
             )
             .to_owned(),
         ),
-        ("description", fields.description.clone()),
-        ("rationale", fields.rationale.clone()),
+        // Entries are public records: personal data typed into free text is masked as
+        // request text is. The contact is published on purpose, so it stays as written.
+        ("description", mask_text(&fields.description)),
+        ("rationale", mask_text(&fields.rationale)),
         ("owner", fields.owner.clone()),
         ("lead_department", fields.lead_department.clone()),
         ("contact", fields.contact.clone()),
-        ("human_oversight", fields.human_oversight.clone()),
-        ("decision_process", fields.decision_process.clone()),
-        ("data_description", fields.data_description.clone()),
-        ("risks", fields.risks.clone()),
-        ("impact_assessments", fields.impact_assessments.clone()),
+        ("human_oversight", mask_text(&fields.human_oversight)),
+        ("decision_process", mask_text(&fields.decision_process)),
+        ("data_description", mask_text(&fields.data_description)),
+        ("risks", mask_text(&fields.risks)),
+        ("impact_assessments", mask_text(&fields.impact_assessments)),
         ("legal_basis", fields.legal_basis.clone()),
         ("supplier", fields.supplier.clone()),
         (

@@ -1219,3 +1219,39 @@ async fn exports_follow_atrs_and_algoritmeregister() {
         "{unknown}"
     );
 }
+
+#[tokio::test]
+async fn public_entry_masks_personal_data() {
+    let test = test_app(None).await;
+    let mut entry = fields("路侧停车预测", "Parking prediction", "low");
+    entry["data_description"] = json!("路侧停车传感器数据，联系人电话13912345678");
+    let (status, created) = api(
+        &test,
+        &test.office_key,
+        "POST",
+        "/api/v1/register/applications",
+        Some(json!({"code": "parking.predict", "fields": entry})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    // Proposals are not public; an entry under review is.
+    let (status, moved) = api(
+        &test,
+        &test.office_key,
+        "POST",
+        "/api/v1/register/applications/parking.predict/stage",
+        Some(json!({"stage": "under_review", "reason": "提交伦理审查"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    let (status, _, html) = send(
+        &test,
+        Request::get("/ai-register/parking.predict?lang=zh-CN")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("13912345678"), "{html}");
+    assert!(html.contains("139****5678"), "{html}");
+}
