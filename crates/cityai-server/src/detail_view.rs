@@ -157,7 +157,7 @@ pub(crate) async fn page_view(
         cityai_core::RequestStatus::Replied | cityai_core::RequestStatus::Closed
     );
     let quality = reply_quality_view::page_report(&request, draft.as_ref(), &replies, &state);
-    // Why AI drafting is off, shown with the form so the handler knows to write the reply.
+    // The reason AI drafting is off, shown with the form so that the handler writes the reply.
     let drafting_off = match state
         .store
         .ai_gate(cityai_services::register::REPLY_DRAFTING)

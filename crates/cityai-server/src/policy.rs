@@ -73,11 +73,11 @@ const AUDIT_READ: &[Role] = &[Role::Auditor, Role::Admin];
 /// Staff who draft, edit and approve replies. Handlers only for their own department.
 const REPLY_STAFF: &[Role] = &[Role::Handler, Role::Reviewer];
 
-/// Who reads the AI framework: the AI office keeps it; administrators, reviewers (the
-/// ethics committee's staff) and auditors read it.
+/// Roles that read the AI framework. The AI office keeps it, and administrators, reviewers
+/// (the ethics committee's staff) and auditors read it.
 const FRAMEWORK_READ: &[Role] = &[Role::AiOffice, Role::Admin, Role::Reviewer, Role::Auditor];
 
-/// Who reads education programmes and coverage: also handlers, for their own department.
+/// Roles that read education programmes and coverage, handlers for their own department.
 const EDUCATION_READ: &[Role] = &[
     Role::AiOffice,
     Role::Admin,
@@ -86,7 +86,7 @@ const EDUCATION_READ: &[Role] = &[
     Role::Handler,
 ];
 
-/// Who reads the framework overview: every member of staff.
+/// Roles that read the framework overview: every member of staff.
 const FRAMEWORK_OVERVIEW: &[Role] = &[
     Role::Operator,
     Role::Handler,
@@ -96,7 +96,7 @@ const FRAMEWORK_OVERVIEW: &[Role] = &[
     Role::AiOffice,
 ];
 
-/// Who writes the inventory, programmes, ROI scenarios and the roadmap.
+/// Roles that write the inventory, programmes, ROI scenarios and the roadmap.
 const FRAMEWORK_WRITE: &[Role] = &[Role::AiOffice];
 /// Staff who read the AI register: reviewers, admins, auditors and the AI office.
 const REGISTER_READ: &[Role] = &[Role::Reviewer, Role::Admin, Role::Auditor, Role::AiOffice];

@@ -138,7 +138,7 @@ pub struct Store {
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Live requests waiting for the next group commit (see [`Store::insert_live_request`]).
     live_queue: std::sync::Arc<std::sync::Mutex<Vec<routing::PendingLive>>>,
-    /// The AI register's gate answers, reused for a few seconds.
+    /// The AI register's gate results, cached for a few seconds.
     gates: std::sync::Arc<GateCache>,
     /// The URL of a PostgreSQL database, for the connection that listens for changes.
     postgres_url: Option<std::sync::Arc<DatabaseUrl>>,

@@ -579,7 +579,7 @@ struct LiveItem {
     decision: Option<RoutingDecision>,
 }
 
-/// A live request waiting for its group's transaction, with the channel its answer goes to.
+/// A live request waiting for its group's transaction, with the channel for its outcome.
 #[derive(Debug)]
 pub(crate) struct PendingLive {
     item: LiveItem,

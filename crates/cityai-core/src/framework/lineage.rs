@@ -18,7 +18,7 @@ pub struct EnvironmentNode {
     pub internet_isolated: bool,
 }
 
-/// A compute resource as the check sees it.
+/// A compute resource, with the fields the check reads.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ComputeNode {
     pub id: i64,
@@ -26,7 +26,7 @@ pub struct ComputeNode {
     pub internet_isolated: bool,
 }
 
-/// A dataset as the check sees it.
+/// A dataset, with the fields the check reads.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DatasetNode {
     pub id: i64,

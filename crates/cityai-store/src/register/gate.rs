@@ -95,7 +95,7 @@ impl GateCache {
         entries.insert(status.code.clone(), (Instant::now(), status.clone()));
     }
 
-    /// Forgets every answer, after a change to the register.
+    /// Clears every cached result after a change to the register.
     pub fn clear(&self) {
         self.entries
             .lock()
