@@ -455,8 +455,8 @@ async fn posted_request_is_masked_routed_and_readable() {
     assert!(citizen.starts_with("open311:"), "{citizen}");
     assert!(!citizen.contains("zhang"), "{citizen}");
     assert_eq!(stored.place_text.as_deref(), Some("锦江区东大街100号"));
-    // The router decides, and the service the client chose stays with its decision for
-    // the staff who check it.
+    // The service the client chose stays with the router's decision for the staff who
+    // check it.
     let details: Value = serde_json::from_str(
         &test
             .store
@@ -470,6 +470,16 @@ async fn posted_request_is_masked_routed_and_readable() {
         details["requested"], "城乡建设/市政设施/路灯照明",
         "{details}"
     );
+    // The client's service is the router's prior: the request takes it, and when the router
+    // disagreed at the first level a person checks it in triage.
+    assert_eq!(
+        stored.category.as_ref().map(ToString::to_string).as_deref(),
+        Some("城乡建设/市政设施/路灯照明"),
+        "{details}"
+    );
+    if details["requested_agrees"] == false {
+        assert_eq!(stored.status, cityai_core::RequestStatus::Triage);
+    }
 
     let reply = get(&test, &format!("/open311/v2/requests/{id}.json")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -630,6 +640,24 @@ async fn post_rejects_bad_keys_and_fields() {
     assert_json_error(&reply, StatusCode::FORBIDDEN, "api_key");
     let reply = post(valid(&test.auditor_key), "xml").await;
     assert_xml_error(&reply, StatusCode::FORBIDDEN, "auditor");
+    // A wrong key sent as a bearer token gets the standard's error too.
+    for format in ["json", "xml"] {
+        let fields = valid("");
+        let reply = send(
+            &test,
+            Request::post(format!("/open311/v2/requests.{format}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::AUTHORIZATION, "Bearer cai_nope_secret")
+                .body(Body::from(serde_urlencoded::to_string(&fields).unwrap()))
+                .unwrap(),
+        )
+        .await;
+        if format == "json" {
+            assert_json_error(&reply, StatusCode::FORBIDDEN, "api_key");
+        } else {
+            assert_xml_error(&reply, StatusCode::FORBIDDEN, "api_key");
+        }
+    }
 
     // 400: each invalid field is named.
     let key = test.operator_key.clone();

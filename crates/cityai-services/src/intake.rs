@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 
 use cityai_core::{CategoryPath, Channel, NewRequest, RequestStatus};
 use cityai_routing::HierarchicalRouter;
-use cityai_store::Store;
+use cityai_store::{RoutingDecision, Store};
 use serde::Serialize;
 
 use crate::ServiceError;
@@ -88,8 +88,9 @@ pub struct Submission {
     /// The client's own id for the request, which makes a resubmission return the stored
     /// request instead of a second copy.
     pub external_id: Option<String>,
-    /// The category the client chose, such as an Open311 service. The router still decides;
-    /// the choice is kept with the routing decision for staff who check it in triage.
+    /// The category the client chose, such as an Open311 service. It weighs as the router's
+    /// prior (see [`weigh_requested`]) and is kept with the routing decision for the staff
+    /// who check it in triage.
     pub requested_category: Option<CategoryPath>,
 }
 
@@ -166,6 +167,31 @@ impl Submission {
     }
 }
 
+/// Weighs the category the client chose against the router's decision.
+///
+/// When both agree on the first level, the request takes the client's category, which
+/// names the service more exactly than the router's deeper levels, or the router's when
+/// that one lies below the client's; the router's confidence and auto-assignment stand.
+/// When they disagree, the client's category is kept, but the request goes to triage
+/// whatever the router's confidence, so that a person settles it. The details record the
+/// client's category, whether the two agreed and the router's own category.
+pub fn weigh_requested(decision: &mut RoutingDecision, requested: &CategoryPath) {
+    let routed = decision.category.clone();
+    let agrees = routed.top() == requested.top();
+    if !(agrees && routed.self_and_ancestors().any(|level| &level == requested)) {
+        decision.category = requested.clone();
+    }
+    if !agrees {
+        decision.auto_assign = false;
+    }
+    if let Ok(mut details) = serde_json::from_str::<serde_json::Value>(&decision.details_json) {
+        details["requested"] = serde_json::Value::String(requested.to_string());
+        details["requested_agrees"] = serde_json::Value::Bool(agrees);
+        details["routed"] = serde_json::Value::String(routed.to_string());
+        decision.details_json = details.to_string();
+    }
+}
+
 /// The outcome of intake for one submission.
 #[derive(Debug, Clone, Serialize)]
 pub struct Receipt {
@@ -234,20 +260,27 @@ pub async fn submit(
             if let Some(reason) = &closed {
                 crate::register::hold_for_triage(&mut decision, reason);
             }
-            if let Some(requested) = &requested_category
-                && let Ok(mut details) =
-                    serde_json::from_str::<serde_json::Value>(&decision.details_json)
-            {
-                details["requested"] = serde_json::Value::String(requested.to_string());
-                decision.details_json = details.to_string();
+            if let Some(requested) = &requested_category {
+                weigh_requested(&mut decision, requested);
             }
             Some(decision)
         })
         .await?;
-    let stored = store
-        .request(intake.id)
-        .await?
-        .ok_or(cityai_store::StoreError::RequestNotFound(intake.id))?;
+    // A new request's placement comes back from the write; a repeated one is read.
+    let placed = match intake.placed.clone() {
+        Some(placed) => placed,
+        None => {
+            let stored = store
+                .request(intake.id)
+                .await?
+                .ok_or(cityai_store::StoreError::RequestNotFound(intake.id))?;
+            cityai_store::Placement {
+                status: stored.status,
+                category: stored.category,
+                department: stored.department,
+            }
+        }
+    };
     let token = if intake.existing {
         store.public_token(intake.id).await?
     } else {
@@ -256,11 +289,65 @@ pub async fn submit(
     Ok(Receipt {
         id: intake.id,
         token,
-        status: stored.status,
-        category: stored.category,
-        department_code: stored.department,
+        status: placed.status,
+        category: placed.category,
+        department_code: placed.department,
         confidence: intake.decision.as_ref().map(|d| d.confidence),
         model_version: intake.decision.map(|d| d.model_version),
         existing: intake.existing,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decision(category: &str, auto_assign: bool) -> RoutingDecision {
+        RoutingDecision {
+            request_id: 0,
+            model_version: "v1".into(),
+            category: CategoryPath::parse(category).unwrap(),
+            confidence: 0.95,
+            auto_assign,
+            details_json: "{}".into(),
+        }
+    }
+
+    fn details(decision: &RoutingDecision) -> serde_json::Value {
+        serde_json::from_str(&decision.details_json).unwrap()
+    }
+
+    fn path(text: &str) -> CategoryPath {
+        CategoryPath::parse(text).unwrap()
+    }
+
+    #[test]
+    fn agreeing_choice_names_the_service() {
+        let mut routed = decision("城乡建设/住房保障", true);
+        weigh_requested(&mut routed, &path("城乡建设/市政设施/路灯照明"));
+        assert_eq!(routed.category.to_string(), "城乡建设/市政设施/路灯照明");
+        assert!(routed.auto_assign);
+        assert_eq!(details(&routed)["requested_agrees"], true);
+        assert_eq!(details(&routed)["routed"], "城乡建设/住房保障");
+    }
+
+    #[test]
+    fn deeper_routing_under_the_choice_stays() {
+        let mut routed = decision("城乡建设/市政设施/路灯照明", true);
+        weigh_requested(&mut routed, &path("城乡建设"));
+        assert_eq!(routed.category.to_string(), "城乡建设/市政设施/路灯照明");
+        assert!(routed.auto_assign);
+    }
+
+    #[test]
+    fn disagreement_goes_to_a_person() {
+        let mut routed = decision("交通运输/道路管理", true);
+        weigh_requested(&mut routed, &path("城乡建设/市政设施/路灯照明"));
+        assert_eq!(routed.category.to_string(), "城乡建设/市政设施/路灯照明");
+        assert!(!routed.auto_assign);
+        let details = details(&routed);
+        assert_eq!(details["requested"], "城乡建设/市政设施/路灯照明");
+        assert_eq!(details["requested_agrees"], false);
+        assert_eq!(details["routed"], "交通运输/道路管理");
+    }
 }

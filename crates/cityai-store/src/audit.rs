@@ -16,6 +16,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
+use crate::builder::SqlBuilder;
 use crate::{Result, Store};
 
 /// The `prev_hash` of the first event.
@@ -134,6 +135,20 @@ fn event_hash(
 /// Appends `event` inside the caller's transaction, so the event and the change it records
 /// commit together or not at all.
 pub(crate) async fn append(conn: &mut AnyConnection, event: &AuditEvent) -> Result<i64> {
+    append_many(conn, [event]).await
+}
+
+/// The most events one `INSERT` statement of [`append_many`] writes: eight values each, far
+/// under the bound-value limits of SQLite and PostgreSQL.
+const EVENTS_PER_INSERT: usize = 500;
+
+/// Appends `events` to the chain in order, with one read of the chain's head and one insert
+/// per [`EVENTS_PER_INSERT`] events, and returns the sequence number of the last one (the
+/// head's number when `events` is empty). Every event gets the same time.
+pub(crate) async fn append_many<'e, I>(conn: &mut AnyConnection, events: I) -> Result<i64>
+where
+    I: IntoIterator<Item = &'e AuditEvent>,
+{
     // Writing the head row first takes the write lock (SQLite) or the row lock (PostgreSQL),
     // so concurrent appends queue here instead of forking the chain.
     sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
@@ -142,37 +157,54 @@ pub(crate) async fn append(conn: &mut AnyConnection, event: &AuditEvent) -> Resu
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(&mut *conn)
         .await?;
-    let prev_seq: i64 = head.try_get("seq")?;
-    let prev_hash: String = head.try_get("hash")?;
-    let seq = prev_seq + 1;
+    let mut seq: i64 = head.try_get("seq")?;
+    let mut prev_hash: String = head.try_get("hash")?;
     let occurred_at = to_storage(Utc::now());
-    let detail = event.detail.to_string();
-    let hash = event_hash(
-        seq,
-        &occurred_at,
-        &event.actor,
-        &event.action,
-        event.target.as_deref(),
-        &detail,
-        &prev_hash,
-    );
-    sqlx::query(
-        "INSERT INTO audit_events (seq, occurred_at, actor, action, target, detail, prev_hash, \
-         hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(seq)
-    .bind(&occurred_at)
-    .bind(&event.actor)
-    .bind(&event.action)
-    .bind(event.target.as_deref())
-    .bind(&detail)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
+    let mut rows = Vec::new();
+    for event in events {
+        seq += 1;
+        let detail = event.detail.to_string();
+        let hash = event_hash(
+            seq,
+            &occurred_at,
+            &event.actor,
+            &event.action,
+            event.target.as_deref(),
+            &detail,
+            &prev_hash,
+        );
+        rows.push((
+            seq,
+            event,
+            detail,
+            std::mem::replace(&mut prev_hash, hash.clone()),
+            hash,
+        ));
+    }
+    if rows.is_empty() {
+        return Ok(seq);
+    }
+    for chunk in rows.chunks(EVENTS_PER_INSERT) {
+        let mut insert = SqlBuilder::new(
+            "INSERT INTO audit_events (seq, occurred_at, actor, action, target, detail, \
+             prev_hash, hash) ",
+        );
+        insert.push_values(chunk, |mut values, (seq, event, detail, prev, hash)| {
+            values
+                .push_bind(*seq)
+                .push_bind(occurred_at.clone())
+                .push_bind(event.actor.clone())
+                .push_bind(event.action.clone())
+                .push_bind(event.target.clone())
+                .push_bind(detail.clone())
+                .push_bind(prev.clone())
+                .push_bind(hash.clone());
+        });
+        insert.build()?.execute(&mut *conn).await?;
+    }
     sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
         .bind(seq)
-        .bind(&hash)
+        .bind(&prev_hash)
         .execute(&mut *conn)
         .await?;
     Ok(seq)

@@ -70,10 +70,10 @@ pub(crate) enum Inserted {
 /// The progress reporting interval, in rows.
 const PROGRESS_EVERY: usize = 1000;
 
-/// Rows per multi-row `INSERT`. With 19 parameters a row this stays far below the bind
+/// Rows per multi-row `INSERT`. With 28 parameters a row this stays far below the bind
 /// parameter limits of SQLite (32,766) and PostgreSQL (65,535), and it cuts the statements of
 /// a 100,000-row file from 100,000 to 500.
-const INSERT_CHUNK_ROWS: usize = 200;
+pub(crate) const INSERT_CHUNK_ROWS: usize = 200;
 
 /// Dedup keys already stored or seen earlier in this file, with the stored id and content hash.
 #[derive(Debug, Default)]
@@ -89,6 +89,27 @@ pub(crate) struct ChunkContext<'a> {
     /// The rows' texts, already masked, one per row of the chunk. Live intake masks before it
     /// waits for the write lock. With `None`, the rows are masked here.
     pub(crate) masked: Option<&'a [MaskedText]>,
+    /// What live intake stores with each row besides its text, one per row of the chunk;
+    /// `None` for imports.
+    pub(crate) live: Option<&'a [LiveColumns]>,
+}
+
+/// The columns live intake fills when it stores a request: the public token and, when the
+/// router decided, where the request goes.
+#[derive(Debug, Clone)]
+pub(crate) struct LiveColumns {
+    pub(crate) token: String,
+    pub(crate) route: Option<RoutedColumns>,
+}
+
+/// The router's decision as stored with a new request.
+#[derive(Debug, Clone)]
+pub(crate) struct RoutedColumns {
+    pub(crate) category: String,
+    pub(crate) department: Option<String>,
+    pub(crate) confidence: f64,
+    pub(crate) model_version: String,
+    pub(crate) status: cityai_core::RequestStatus,
 }
 
 impl Store {
@@ -143,6 +164,7 @@ impl Store {
                 batch_id: Some(batch_id),
                 now: started_at,
                 masked: None,
+                live: None,
             };
             let outcomes = insert_chunk(&mut tx, &mut cache, &mut stored, chunk, &context).await?;
             for (row, outcome) in chunk.iter().zip(outcomes) {
@@ -311,7 +333,7 @@ pub(crate) async fn insert_chunk(
              body, submitted_at, received_at, updated_at, citizen_ref, place_text, latitude, \
              longitude, status, category_path, department_code, support_votes, objection_votes, \
              import_batch_id, category_source, restricted_title, restricted_body, pii_kinds, \
-             pii_scanned) ",
+             pii_scanned, public_token, routing_confidence, model_version) ",
         );
         // Personal data is masked here, on the one path by which requests are stored.
         let masked: Vec<MaskedText> = to_insert
@@ -329,6 +351,24 @@ pub(crate) async fn insert_chunk(
             |mut values, ((&index, department), masked)| {
                 let request = &chunk[index].request;
                 let (key, hash) = &keys[index];
+                let live = context.live.map(|live| &live[index]);
+                let route = live.and_then(|live| live.route.as_ref());
+                // A request that arrives with its category is assigned even when the
+                // taxonomy names no department: the source already decided.
+                let (status, category, department, category_source) = match route {
+                    Some(route) => (
+                        route.status,
+                        Some(route.category.clone()),
+                        route.department.clone(),
+                        Some("router"),
+                    ),
+                    None => (
+                        request.initial_status(),
+                        request.category.as_ref().map(ToString::to_string),
+                        department,
+                        request.category.as_ref().map(|_| "label"),
+                    ),
+                };
                 values
                     .push_bind(key.clone())
                     .push_bind(hash.clone())
@@ -349,19 +389,20 @@ pub(crate) async fn insert_chunk(
                     .push_bind(request.place_text.clone())
                     .push_bind(request.latitude)
                     .push_bind(request.longitude)
-                    // A request that arrives with its category is assigned even when the
-                    // taxonomy names no department: the source already decided.
-                    .push_bind(request.initial_status().as_str())
-                    .push_bind(request.category.as_ref().map(ToString::to_string))
+                    .push_bind(status.as_str())
+                    .push_bind(category)
                     .push_bind(department)
                     .push_bind(request.support_votes)
                     .push_bind(request.objection_votes)
                     .push_bind(context.batch_id)
-                    .push_bind(request.category.as_ref().map(|_| "label"))
+                    .push_bind(category_source)
                     .push_bind(masked.restricted_title)
                     .push_bind(masked.restricted_body)
                     .push_bind(masked.kinds)
-                    .push_bind(1i64);
+                    .push_bind(1i64)
+                    .push_bind(live.map(|live| live.token.clone()))
+                    .push_bind(route.map(|route| route.confidence))
+                    .push_bind(route.map(|route| route.model_version.clone()));
             },
         );
         // ON CONFLICT still guards against a writer that stored the same key meanwhile.

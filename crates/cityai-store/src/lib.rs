@@ -66,7 +66,8 @@ pub use replies::{
 };
 pub use requests::{HotspotRow, Page, RequestCounts, RequestFilter, RequestLink, RequestList};
 pub use routing::{
-    LabelledRequest, LiveIntake, RoutingDecision, RoutingOutcome, StoredModelInfo, UnroutedRequest,
+    LabelledRequest, LiveIntake, Placement, RoutingDecision, RoutingOutcome, StoredModelInfo,
+    UnroutedRequest,
 };
 pub use taxonomy::{CategoryRecord, TaxonomySummary};
 pub use transfer::{CopyReport, TableCopy};
@@ -318,6 +319,13 @@ impl Store {
 const WRITE_LOCK_KEY: i64 = 0x6369_7479_6169_7772;
 
 /// Opens an SQLite pool in WAL mode with foreign keys enforced and a 5 second busy timeout.
+///
+/// `synchronous = NORMAL` holds per connection, so every connection sets it: in WAL mode a
+/// commit then appends to the log without waiting for the disk, and only checkpoints sync.
+/// A crash of the process loses nothing; a power cut can lose the last commits. Reads go
+/// through a memory map of the database file rather than a copy per connection, so that a
+/// connection whose cache another connection's write made stale reads pages without a
+/// system call.
 async fn open_sqlite_pool(url: &str) -> Result<AnyPool> {
     let url = prepare_sqlite_url(url)?;
     let options = AnyConnectOptions::from_str(&url)?;
@@ -325,14 +333,17 @@ async fn open_sqlite_pool(url: &str) -> Result<AnyPool> {
         .max_connections(8)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
-                conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
-                    .await?;
+                conn.execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                     PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456;",
+                )
+                .await?;
                 Ok(())
             })
         })
         .connect_with(options)
         .await?;
-    sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+    sqlx::raw_sql("PRAGMA journal_mode = WAL;")
         .execute(&pool)
         .await?;
     Ok(pool)
@@ -409,6 +420,31 @@ mod tests {
     fn sqlite_url_keeps_explicit_mode() {
         let prepared = prepare_sqlite_url("sqlite://x.db?mode=ro").unwrap();
         assert_eq!(prepared, "sqlite://x.db?mode=ro");
+    }
+
+    #[tokio::test]
+    async fn every_sqlite_connection_syncs_normally() {
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open_sqlite_pool(&sqlite_url_in(dir.path())).await.unwrap();
+        // Several connections at once, so that the pool opens more than the first.
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(pool.acquire().await.unwrap());
+        }
+        for conn in &mut held {
+            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            // 1 is NORMAL; the default, FULL (2), would sync the disk on every commit.
+            assert_eq!(synchronous, 1);
+            let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(journal, "wal");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row};
 
+use crate::builder::SqlBuilder;
 use crate::import::{ChunkContext, Inserted, StoredKeys, insert_chunk};
 use crate::rows::{REQUEST_COLUMNS, request_from_row};
 use crate::taxonomy::DepartmentCache;
@@ -74,6 +75,13 @@ pub struct RequestCounts {
     pub by_status: Vec<(RequestStatus, i64)>,
 }
 
+/// The most duplicate links one transaction of [`Store::record_request_links`] writes:
+/// a few milliseconds of write lock.
+const LINKS_PER_TRANSACTION: usize = 1_000;
+
+/// Links per multi-row `INSERT`, five values each.
+const LINKS_PER_INSERT: usize = 200;
+
 /// Newest submissions first; requests whose source gave no submission time come last.
 ///
 /// SQLite sorts NULL below every value, so `DESC` puts them last, and the order can walk
@@ -105,6 +113,7 @@ impl Store {
             batch_id: None,
             now,
             masked: None,
+            live: None,
         };
 
         let mut tx = self.begin_write().await?;
@@ -534,37 +543,48 @@ impl Store {
     /// Stores suggested duplicate links and audits how many were added; a link already
     /// stored is kept as it was.
     ///
+    /// The links are written in transactions of at most 1,000 links, each with one audit
+    /// event, and the write lock is let go between them, so that live
+    /// intake waits at most one short transaction behind a large batch of links.
+    ///
     /// # Errors
     ///
-    /// [`StoreError::Database`] when a statement fails; nothing is stored then.
+    /// [`StoreError::Database`] when a statement fails. Transactions committed before the
+    /// failure stay; storing the same links again adds only the missing ones.
     pub async fn record_request_links(&self, links: &[RequestLink]) -> Result<usize> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.begin_write().await?;
-        let now = to_storage(Utc::now());
         let mut added = 0;
-        for link in links {
-            added += sqlx::query(
-                "INSERT INTO request_links (request_id, other_id, reason, detail, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id, other_id) DO NOTHING",
-            )
-            .bind(link.request_id)
-            .bind(link.other_id)
-            .bind(&link.reason)
-            .bind(&link.detail)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected() as usize;
+        for batch in links.chunks(LINKS_PER_TRANSACTION) {
+            let _turn = self.write_turn().await;
+            let mut tx = self.begin_write().await?;
+            let now = to_storage(Utc::now());
+            let mut batch_added = 0;
+            for rows in batch.chunks(LINKS_PER_INSERT) {
+                let mut insert = SqlBuilder::new(
+                    "INSERT INTO request_links (request_id, other_id, reason, detail, \
+                     created_at) ",
+                );
+                insert.push_values(rows, |mut values, link| {
+                    values
+                        .push_bind(link.request_id)
+                        .push_bind(link.other_id)
+                        .push_bind(link.reason.clone())
+                        .push_bind(link.detail.clone())
+                        .push_bind(now.clone());
+                });
+                insert.push(" ON CONFLICT (request_id, other_id) DO NOTHING");
+                batch_added += insert.build()?.execute(&mut *tx).await?.rows_affected() as usize;
+            }
+            if batch_added > 0 {
+                crate::audit::append(
+                    &mut tx,
+                    &crate::AuditEvent::new("system", "requests.link_duplicates")
+                        .detail(serde_json::json!({"links": batch_added})),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            added += batch_added;
         }
-        if added > 0 {
-            crate::audit::append(
-                &mut tx,
-                &crate::AuditEvent::new("system", "requests.link_duplicates")
-                    .detail(serde_json::json!({"links": added})),
-            )
-            .await?;
-        }
-        tx.commit().await?;
         Ok(added)
     }
 
@@ -605,7 +625,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(std::collections::HashMap::new());
         }
-        let mut query = crate::builder::SqlBuilder::new(
+        let mut query = SqlBuilder::new(
             "SELECT request_id, MIN(other_id) AS other FROM request_links WHERE request_id IN (",
         );
         query

@@ -8,7 +8,10 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::audit::{self, AuditEvent};
-use crate::import::{ChunkContext, Inserted, StoredKeys, insert_chunk};
+use crate::builder::SqlBuilder;
+use crate::import::{
+    ChunkContext, INSERT_CHUNK_ROWS, Inserted, LiveColumns, RoutedColumns, StoredKeys, insert_chunk,
+};
 use crate::masking::MaskedText;
 use crate::taxonomy::DepartmentCache;
 use crate::{Result, Store, StoreError};
@@ -251,72 +254,129 @@ impl Store {
     }
 
     /// Stores, tokens and routes `items` in one transaction; returns one outcome per item.
+    ///
+    /// The statements are shared by the whole group: one lookup of the categories'
+    /// departments, one insert per channel and [`INSERT_CHUNK_ROWS`] requests with their
+    /// tokens and routing, one insert of the decisions and one append of the audit events.
     async fn write_live_items(&self, items: &[&LiveItem]) -> Result<Vec<LiveIntake>> {
         let now = Utc::now();
         let now_text = to_storage(now);
         let mut tx = self.begin_write().await?;
         let mut cache = DepartmentCache::default();
+        let categories: Vec<&CategoryPath> = items
+            .iter()
+            .filter_map(|item| item.decision.as_ref().map(|d| &d.category))
+            .collect();
+        cache.preload(&mut tx, &categories).await?;
+        let mut live = Vec::with_capacity(items.len());
+        for item in items {
+            let route = match &item.decision {
+                Some(decision) => {
+                    let department = cache.department_for(&mut tx, &decision.category).await?;
+                    let status = if decision.auto_assign && department.is_some() {
+                        RequestStatus::Assigned
+                    } else {
+                        RequestStatus::Triage
+                    };
+                    Some(RoutedColumns {
+                        category: decision.category.to_string(),
+                        department,
+                        confidence: decision.confidence,
+                        model_version: decision.model_version.clone(),
+                        status,
+                    })
+                }
+                None => None,
+            };
+            live.push(LiveColumns {
+                token: item.token.clone(),
+                route,
+            });
+        }
+
         let mut stored = StoredKeys::default();
         let mut outcomes: Vec<Option<LiveIntake>> = vec![None; items.len()];
+        let mut decisions: Vec<(RoutingDecision, RequestStatus)> = Vec::new();
         // The dedup key depends on the channel, so each channel's requests form one chunk.
         let mut channels: Vec<&str> = items.iter().map(|i| i.request.channel.as_str()).collect();
         channels.sort_unstable();
         channels.dedup();
         for channel in channels {
-            let indexes: Vec<usize> = (0..items.len())
+            let of_channel: Vec<usize> = (0..items.len())
                 .filter(|&i| items[i].request.channel.as_str() == channel)
                 .collect();
-            let rows: Vec<ImportRow> = indexes
-                .iter()
-                .zip(1..)
-                .map(|(&i, row)| ImportRow {
-                    row,
-                    request: items[i].request.clone(),
-                })
-                .collect();
-            let masked: Vec<MaskedText> =
-                indexes.iter().map(|&i| items[i].masked.clone()).collect();
-            let context = ChunkContext {
-                source: channel,
-                batch_id: None,
-                now,
-                masked: Some(&masked),
-            };
-            let inserted = insert_chunk(&mut tx, &mut cache, &mut stored, &rows, &context).await?;
-            if inserted.len() != indexes.len() {
-                return Err(sqlx::Error::RowNotFound.into());
-            }
-            for (&i, inserted) in indexes.iter().zip(inserted) {
-                let item = items[i];
-                let outcome = match inserted {
-                    Inserted::Existing { id, .. } => LiveIntake {
-                        id,
-                        existing: true,
-                        decision: None,
-                    },
-                    Inserted::New(id) => {
-                        sqlx::query("UPDATE requests SET public_token = $1 WHERE id = $2")
-                            .bind(&item.token)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                        let decision = item.decision.clone().map(|decision| RoutingDecision {
-                            request_id: id,
-                            ..decision
-                        });
-                        if let Some(decision) = &decision {
-                            apply_decision(&mut tx, &mut cache, decision, &now_text).await?;
-                        }
-                        LiveIntake {
-                            id,
-                            existing: false,
-                            decision,
-                        }
-                    }
+            for indexes in of_channel.chunks(INSERT_CHUNK_ROWS) {
+                let rows: Vec<ImportRow> = indexes
+                    .iter()
+                    .zip(1..)
+                    .map(|(&i, row)| ImportRow {
+                        row,
+                        request: items[i].request.clone(),
+                    })
+                    .collect();
+                let masked: Vec<MaskedText> =
+                    indexes.iter().map(|&i| items[i].masked.clone()).collect();
+                let chunk_live: Vec<LiveColumns> =
+                    indexes.iter().map(|&i| live[i].clone()).collect();
+                let context = ChunkContext {
+                    source: channel,
+                    batch_id: None,
+                    now,
+                    masked: Some(&masked),
+                    live: Some(&chunk_live),
                 };
-                outcomes[i] = Some(outcome);
+                let inserted =
+                    insert_chunk(&mut tx, &mut cache, &mut stored, &rows, &context).await?;
+                if inserted.len() != indexes.len() {
+                    return Err(sqlx::Error::RowNotFound.into());
+                }
+                for (&i, inserted) in indexes.iter().zip(inserted) {
+                    let outcome = match inserted {
+                        Inserted::Existing { id, .. } => LiveIntake {
+                            id,
+                            existing: true,
+                            decision: None,
+                            placed: None,
+                        },
+                        Inserted::New(id) => {
+                            let route = live[i].route.as_ref();
+                            let decision =
+                                items[i].decision.clone().map(|decision| RoutingDecision {
+                                    request_id: id,
+                                    ..decision
+                                });
+                            if let (Some(decision), Some(route)) = (&decision, route) {
+                                decisions.push((decision.clone(), route.status));
+                            }
+                            let request = &items[i].request;
+                            let placed = match route {
+                                Some(route) => Placement {
+                                    status: route.status,
+                                    category: decision.as_ref().map(|d| d.category.clone()),
+                                    department: route.department.clone(),
+                                },
+                                None => Placement {
+                                    status: request.initial_status(),
+                                    category: request.category.clone(),
+                                    department: match &request.category {
+                                        Some(path) => cache.department_for(&mut tx, path).await?,
+                                        None => None,
+                                    },
+                                },
+                            };
+                            LiveIntake {
+                                id,
+                                existing: false,
+                                decision,
+                                placed: Some(placed),
+                            }
+                        }
+                    };
+                    outcomes[i] = Some(outcome);
+                }
             }
         }
+        record_live_decisions(&mut tx, &decisions, &now_text).await?;
         crate::changes::announce(&mut tx, self.backend, crate::Change::Requests).await?;
         tx.commit().await?;
         outcomes
@@ -594,6 +654,62 @@ pub struct LiveIntake {
     pub existing: bool,
     /// The router's decision, when it routed the request.
     pub decision: Option<RoutingDecision>,
+    /// Where the new request stands as stored; `None` when it was already stored.
+    pub placed: Option<Placement>,
+}
+
+/// The status, category and department a live request was stored with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    pub status: RequestStatus,
+    pub category: Option<CategoryPath>,
+    pub department: Option<String>,
+}
+
+/// Records the router's decisions about new live requests, and one audit event for each,
+/// with one insert each.
+async fn record_live_decisions(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    decisions: &[(RoutingDecision, RequestStatus)],
+    now: &str,
+) -> Result<()> {
+    for chunk in decisions.chunks(INSERT_CHUNK_ROWS) {
+        let mut insert = SqlBuilder::new(
+            "INSERT INTO routing_decisions (request_id, model_version, category_path, \
+             confidence, auto_assigned, details, created_at) ",
+        );
+        insert.push_values(chunk, |mut values, (decision, _)| {
+            values
+                .push_bind(decision.request_id)
+                .push_bind(decision.model_version.clone())
+                .push_bind(decision.category.to_string())
+                .push_bind(decision.confidence)
+                .push_bind(i64::from(decision.auto_assign))
+                .push_bind(decision.details_json.clone())
+                .push_bind(now.to_owned());
+        });
+        insert.build()?.execute(&mut **tx).await?;
+    }
+    let events: Vec<AuditEvent> = decisions
+        .iter()
+        .map(|(decision, status)| routed_event(decision, *status))
+        .collect();
+    if !events.is_empty() {
+        audit::append_many(tx, &events).await?;
+    }
+    Ok(())
+}
+
+/// The audit event of one routing decision applied to a request.
+fn routed_event(decision: &RoutingDecision, status: RequestStatus) -> AuditEvent {
+    AuditEvent::new("system", "routing.route")
+        .target(format!("request:{}", decision.request_id))
+        .detail(json!({
+            "model_version": decision.model_version,
+            "category": decision.category.to_string(),
+            "confidence": decision.confidence,
+            "status": status.as_str(),
+        }))
 }
 
 /// Applies one router decision inside `tx` and records it. Returns the status the request
@@ -627,18 +743,7 @@ async fn apply_decision(
     .await?
     .rows_affected();
     if updated > 0 {
-        audit::append(
-            tx,
-            &AuditEvent::new("system", "routing.route")
-                .target(format!("request:{}", decision.request_id))
-                .detail(json!({
-                    "model_version": decision.model_version,
-                    "category": decision.category.to_string(),
-                    "confidence": decision.confidence,
-                    "status": status.as_str(),
-                })),
-        )
-        .await?;
+        audit::append(tx, &routed_event(decision, status)).await?;
     }
     sqlx::query(
         "INSERT INTO routing_decisions (request_id, model_version, category_path, \

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::any::Any;
 use sqlx::{Row, Transaction};
 
+use crate::builder::SqlBuilder;
 use crate::{Result, Store, StoreError};
 
 /// The counts of what a taxonomy import added and updated.
@@ -187,6 +188,51 @@ pub(crate) struct DepartmentCache {
 }
 
 impl DepartmentCache {
+    /// Resolves `paths` with one query, for the paths whose category and ancestors are all
+    /// in the taxonomy already; [`DepartmentCache::department_for`] handles the rest.
+    pub(crate) async fn preload(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        paths: &[&CategoryPath],
+    ) -> Result<()> {
+        let mut wanted: Vec<String> = paths
+            .iter()
+            .filter(|path| !self.resolved.contains_key(**path))
+            .flat_map(|path| path.self_and_ancestors())
+            .map(|path| path.to_string())
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let mut select =
+            SqlBuilder::new("SELECT path, department_code FROM categories WHERE path IN (");
+        select.push_bind_list(wanted).push(")");
+        let mut found: HashMap<String, Option<String>> = HashMap::new();
+        for row in select.build()?.fetch_all(&mut **tx).await? {
+            found.insert(row.try_get("path")?, row.try_get("department_code")?);
+        }
+        for path in paths {
+            let mut department = None;
+            let mut complete = true;
+            for candidate in path.self_and_ancestors() {
+                match found.get(&candidate.to_string()) {
+                    Some(code) => {
+                        if department.is_none() {
+                            department.clone_from(code);
+                        }
+                    }
+                    None => complete = false,
+                }
+            }
+            if complete {
+                self.resolved.insert((*path).clone(), department);
+            }
+        }
+        Ok(())
+    }
+
     /// Returns the department responsible for `path`, adding the category and its ancestors
     /// to the taxonomy when they are missing.
     pub(crate) async fn department_for(

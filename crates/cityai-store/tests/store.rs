@@ -951,6 +951,11 @@ async fn concurrent_live_requests_stored_once() {
         let stored = store.request_by_token(token).await.unwrap().unwrap();
         assert_eq!(stored.id, intake.id);
         assert!(!stored.body.contains("13712345678"));
+        // The placement the write reports is what was stored.
+        let placed = intake.placed.as_ref().unwrap();
+        assert_eq!(placed.status, stored.status);
+        assert_eq!(placed.category, stored.category);
+        assert_eq!(placed.department, stored.department);
         if *routed {
             routed_new += 1;
             assert_eq!(intake.decision.as_ref().unwrap().request_id, intake.id);
@@ -984,4 +989,69 @@ async fn concurrent_live_requests_stored_once() {
         .filter(|e| e.action == "routing.route")
         .count();
     assert_eq!(routed_events, routed_new);
+}
+
+#[tokio::test]
+async fn many_duplicate_links_are_stored_in_batches() {
+    use cityai_store::RequestLink;
+
+    let (_dir, store) = fresh_store().await;
+    let mut ids = Vec::new();
+    for i in 0..80 {
+        let id = store
+            .insert_request(&request(
+                Some(&format!("r{i}")),
+                &format!("第{i}号井盖缺失"),
+            ))
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    // Every pair of the 80 requests: 3,160 links, more than three transactions' worth.
+    let mut links = Vec::new();
+    for (a, &first) in ids.iter().enumerate() {
+        for &second in &ids[a + 1..] {
+            links.push(RequestLink {
+                request_id: first,
+                other_id: second,
+                reason: "duplicate".into(),
+                detail: "{}".into(),
+            });
+        }
+    }
+    assert_eq!(links.len(), 3_160);
+    let audited_before = store.verify_audit().await.unwrap().checked;
+    assert_eq!(store.record_request_links(&links).await.unwrap(), 3_160);
+    assert_eq!(store.request_links(ids[0]).await.unwrap().len(), 79);
+    assert_eq!(store.request_links(ids[40]).await.unwrap().len(), 79);
+    let events = store.audit_events(None, 20).await.unwrap();
+    let linked: Vec<i64> = events
+        .iter()
+        .filter(|e| e.action == "requests.link_duplicates")
+        .map(|e| {
+            serde_json::from_str::<serde_json::Value>(&e.detail).unwrap()["links"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(linked.iter().sum::<i64>(), 3_160);
+    assert!(linked.len() >= 4, "{linked:?}");
+    let audit = store.verify_audit().await.unwrap();
+    assert!(audit.is_intact());
+    assert_eq!(audit.checked, audited_before + linked.len() as i64);
+
+    // Storing the same links again, with a new one mixed in, adds only the new one.
+    let mut again = links[..1_500].to_vec();
+    let last = store
+        .insert_request(&request(Some("r80"), "第80号井盖缺失"))
+        .await
+        .unwrap();
+    again.push(RequestLink {
+        request_id: ids[0],
+        other_id: last,
+        reason: "duplicate".into(),
+        detail: "{}".into(),
+    });
+    assert_eq!(store.record_request_links(&again).await.unwrap(), 1);
+    assert!(store.verify_audit().await.unwrap().is_intact());
 }
