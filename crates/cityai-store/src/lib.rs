@@ -139,8 +139,12 @@ pub struct Store {
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Live requests waiting for the next group commit (see [`Store::insert_live_request`]).
     live_queue: std::sync::Arc<std::sync::Mutex<Vec<routing::PendingLive>>>,
+    /// Whether live intake is busy enough for a group to wait for more requests.
+    live_gather: std::sync::Arc<routing::LiveGather>,
     /// The AI register's gate results, cached for a few seconds.
     gates: std::sync::Arc<GateCache>,
+    /// API keys' users, cached for a few seconds.
+    key_cache: std::sync::Arc<users::ApiKeyCache>,
     /// The URL of a PostgreSQL database, for the connection that listens for changes.
     postgres_url: Option<std::sync::Arc<DatabaseUrl>>,
 }
@@ -213,6 +217,8 @@ impl Store {
             write_gate: std::sync::Arc::default(),
             live_queue: std::sync::Arc::default(),
             gates: std::sync::Arc::default(),
+            key_cache: std::sync::Arc::default(),
+            live_gather: std::sync::Arc::default(),
             postgres_url: (backend == Backend::Postgres)
                 .then(|| std::sync::Arc::new(DatabaseUrl(url.to_owned()))),
         };

@@ -93,6 +93,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "ai_framework",
         sql: include_str!("../migrations/sqlite/0015_ai_framework.sql"),
     },
+    Migration {
+        version: 16,
+        name: "list_indexes",
+        sql: include_str!("../migrations/sqlite/0016_list_indexes.sql"),
+    },
 ];
 
 /// Every PostgreSQL migration, in order: one per SQLite migration, with the same version
@@ -172,6 +177,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 15,
         name: "ai_framework",
         sql: include_str!("../migrations/postgres/0015_ai_framework.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "list_indexes",
+        sql: include_str!("../migrations/postgres/0016_list_indexes.sql"),
     },
 ];
 

@@ -194,23 +194,34 @@ impl Store {
                 reply,
             });
         let turn = self.write_turn().await;
-        let group = std::mem::take(
-            &mut *self
-                .live_queue
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        if group.is_empty() {
-            // An earlier writer took this request into its group and has sent its outcome.
-            drop(turn);
-        } else {
+        let waiting = !self
+            .live_queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_empty();
+        if waiting {
             // A task of its own writes the group. It completes even when this caller is
             // cancelled, so every waiter receives its outcome.
             let store = self.clone();
             tokio::spawn(async move {
                 let _turn = turn;
+                // Under load, requests that arrive in the next moment join this group, so
+                // that one transaction writes several instead of one each.
+                if store.live_gather.busy() {
+                    tokio::time::sleep(GATHER_WAIT).await;
+                }
+                let group = std::mem::take(
+                    &mut *store
+                        .live_queue
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                );
                 store.commit_live_group(group).await;
+                store.live_gather.written();
             });
+        } else {
+            // An earlier writer took this request into its group and has sent its outcome.
+            drop(turn);
         }
         answer.await.unwrap_or(Err(StoreError::IntakeInterrupted))
     }
@@ -627,6 +638,34 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+/// How long a group of live requests waits for more to join when intake is busy.
+const GATHER_WAIT: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// Intake counts as busy while the last group was written less than this long ago.
+const BUSY_WITHIN: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// When the last group of live requests was written, to tell whether intake is busy.
+#[derive(Debug, Default)]
+pub(crate) struct LiveGather {
+    last_written: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl LiveGather {
+    fn busy(&self) -> bool {
+        self.last_written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some_and(|at| at.elapsed() < BUSY_WITHIN)
+    }
+
+    fn written(&self) {
+        *self
+            .last_written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(std::time::Instant::now());
     }
 }
 

@@ -14,6 +14,53 @@ use sqlx::Row;
 use crate::audit::{self, AuditEvent};
 use crate::{Result, Store, StoreError};
 
+/// How long a looked-up API key's user is reused. A key revoked or a user disabled by
+/// another process (the `cityai` command, another node) stops working within this time;
+/// changes made through this process's store take effect at once.
+const API_KEY_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The most API keys the cache holds; it is emptied when full.
+const API_KEY_CACHE_MAX: usize = 1_024;
+
+/// API keys' users and stored hashes, by key prefix, each reused for [`API_KEY_TTL`], so
+/// that a client sending many requests does not cost one database query each. Unknown
+/// prefixes are never cached.
+#[derive(Debug, Default)]
+pub(crate) struct ApiKeyCache {
+    entries: std::sync::Mutex<
+        std::collections::HashMap<String, (std::time::Instant, User, String)>,
+    >,
+}
+
+impl ApiKeyCache {
+    fn get(&self, prefix: &str) -> Option<(User, String)> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(prefix)
+            .filter(|(at, _, _)| at.elapsed() < API_KEY_TTL)
+            .map(|(_, user, hash)| (user.clone(), hash.clone()))
+    }
+
+    fn put(&self, prefix: &str, user: &User, hash: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= API_KEY_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(
+            prefix.to_owned(),
+            (std::time::Instant::now(), user.clone(), hash.to_owned()),
+        );
+    }
+
+    /// Forgets every key, after a change to users or keys.
+    fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+}
+
 /// A user account without its password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
@@ -203,6 +250,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.key_cache.clear();
         Ok(())
     }
 
@@ -251,6 +299,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.key_cache.clear();
         Ok(())
     }
 
@@ -393,10 +442,16 @@ impl Store {
 
     /// Returns the enabled user of an unrevoked API key and the key's stored hash.
     ///
+    /// A key found is reused for 5 seconds without a query; revoking a key or disabling a
+    /// user through this store forgets every cached key at once.
+    ///
     /// # Errors
     ///
     /// [`StoreError::Database`] when the query fails.
     pub async fn api_key_user(&self, prefix: &str) -> Result<Option<(User, String)>> {
+        if let Some(found) = self.key_cache.get(prefix) {
+            return Ok(Some(found));
+        }
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, k.key_hash FROM api_keys k JOIN users u ON u.id = k.user_id \
              WHERE k.prefix = $1 AND k.revoked_at IS NULL AND u.disabled = 0"
@@ -404,8 +459,13 @@ impl Store {
         .bind(prefix)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| Ok((user_from_row(&row)?, row.try_get("key_hash")?)))
-            .transpose()
+        let found: Option<(User, String)> = row
+            .map(|row| Ok::<_, StoreError>((user_from_row(&row)?, row.try_get("key_hash")?)))
+            .transpose()?;
+        if let Some((user, hash)) = &found {
+            self.key_cache.put(prefix, user, hash);
+        }
+        Ok(found)
     }
 
     /// Revokes an API key by its prefix.
@@ -433,6 +493,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.key_cache.clear();
         Ok(())
     }
 

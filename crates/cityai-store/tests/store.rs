@@ -1055,3 +1055,42 @@ async fn many_duplicate_links_are_stored_in_batches() {
     assert_eq!(store.record_request_links(&again).await.unwrap(), 1);
     assert!(store.verify_audit().await.unwrap().is_intact());
 }
+
+#[tokio::test]
+async fn revoked_api_key_is_forgotten_at_once() {
+    use cityai_core::auth::Role;
+    use cityai_store::NewUser;
+
+    let (_dir, store) = fresh_store().await;
+    for (name, prefix) in [("op.one", "p1"), ("op.two", "p2")] {
+        store
+            .create_user(
+                &NewUser {
+                    username: name,
+                    role: Role::Operator,
+                    department: None,
+                    password_hash: "$argon2id$not-used-here",
+                },
+                "test",
+            )
+            .await
+            .unwrap();
+        store
+            .create_api_key(name, prefix, &format!("hash-{prefix}"), "client", "test")
+            .await
+            .unwrap();
+    }
+    // Looked up twice: the second answer comes from the cache and is the same.
+    for _ in 0..2 {
+        let (user, hash) = store.api_key_user("p1").await.unwrap().unwrap();
+        assert_eq!(user.username, "op.one");
+        assert_eq!(hash, "hash-p1");
+    }
+    assert!(store.api_key_user("p2").await.unwrap().is_some());
+    assert!(store.api_key_user("unknown").await.unwrap().is_none());
+
+    store.revoke_api_key("p1", "test").await.unwrap();
+    assert!(store.api_key_user("p1").await.unwrap().is_none());
+    store.set_user_disabled("op.two", true, "test").await.unwrap();
+    assert!(store.api_key_user("p2").await.unwrap().is_none());
+}
