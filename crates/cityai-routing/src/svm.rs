@@ -45,17 +45,21 @@ pub fn train(
         .iter()
         .map(|&p| if p { 1.0 } else { -1.0 })
         .collect();
-    let squared_norms: Vec<f32> = examples
+    // Each example's values times the scale, computed once, so that the passes below read
+    // them in order and no longer look up the scale of each feature.
+    let scaled: Vec<Vec<f32>> = examples
         .iter()
         .map(|x| {
             x.indices
                 .iter()
                 .zip(&x.values)
-                .map(|(&j, &v)| (v * scale[j as usize]).powi(2))
-                .sum::<f32>()
-                + 1.0
-                + diagonal
+                .map(|(&j, &v)| v * scale[j as usize])
+                .collect()
         })
+        .collect();
+    let squared_norms: Vec<f32> = scaled
+        .iter()
+        .map(|values| values.iter().map(|v| v * v).sum::<f32>() + 1.0 + diagonal)
         .collect();
     // Shrinking, as in LIBLINEAR: an example whose dual variable sits at zero with a gradient
     // above the previous pass's largest projected gradient leaves the active set. When the
@@ -72,12 +76,12 @@ pub fn train(
         let mut s = 0;
         while s < active {
             let i = order[s];
-            let x = &examples[i];
-            let margin: f32 = x
-                .indices
+            let indices = &examples[i].indices;
+            let values = &scaled[i];
+            let margin: f32 = indices
                 .iter()
-                .zip(&x.values)
-                .map(|(&j, &v)| weights[j as usize] * v * scale[j as usize])
+                .zip(values)
+                .map(|(&j, &v)| weights[j as usize] * v)
                 .sum::<f32>()
                 + weights[dimension];
             let gradient = sign[i] * margin - 1.0 + diagonal * alpha[i];
@@ -97,8 +101,8 @@ pub fn train(
                 let old = alpha[i];
                 alpha[i] = (old - gradient / squared_norms[i]).max(0.0);
                 let step = (alpha[i] - old) * sign[i];
-                for (&j, &v) in x.indices.iter().zip(&x.values) {
-                    weights[j as usize] += step * v * scale[j as usize];
+                for (&j, &v) in indices.iter().zip(values) {
+                    weights[j as usize] += step * v;
                 }
                 weights[dimension] += step;
             }
