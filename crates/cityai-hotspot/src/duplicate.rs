@@ -222,29 +222,36 @@ impl LinkRule {
             return None;
         }
 
-        let shared: Vec<&(String, PlaceKind)> = new
-            .site_keys
-            .iter()
-            .zip(&new.site_hashes)
-            .filter(|(_, hash)| other.site_hashes.contains(hash))
-            .map(|(key, _)| key)
-            .collect();
-        // A road is long and carries many unrelated problems, so a pair that shares only
-        // roads needs twice the wording similarity.
-        let only_roads = shared.iter().all(|(_, kind)| *kind == PlaceKind::Road);
+        // Most pairs are rejected below, so the shared places are only summarised here,
+        // without collecting them; a link collects them at the end.
+        let shared_of = || {
+            new.site_keys
+                .iter()
+                .zip(&new.site_hashes)
+                .filter(|(_, hash)| other.site_hashes.contains(hash))
+                .map(|(key, _)| key)
+        };
+        let (mut any_shared, mut only_roads, mut shares_case) = (false, true, false);
+        for (_, kind) in shared_of() {
+            any_shared = true;
+            // A road is long and carries many unrelated problems, so a pair that shares
+            // only roads needs twice the wording similarity.
+            only_roads &= *kind == PlaceKind::Road;
+            shares_case |= *kind == PlaceKind::Case;
+        }
         let place_factor = if only_roads { 2.0 } else { 1.0 };
         let place_text = (self.same_place_text * place_factor).min(1.0);
         let place_title = (self.same_place_title * place_factor).min(1.0);
         let shares_band = new.bands.iter().zip(&other.bands).any(|(a, b)| a == b);
 
-        if shared.is_empty() && !shares_band {
+        if !any_shared && !shares_band {
             return None;
         }
 
         // Two requests that each name specific places, none of them shared, are about
         // different places, so wording alone needs to be nearly identical.
         let places_conflict =
-            shared.is_empty() && !new.site_keys.is_empty() && !other.site_keys.is_empty();
+            !any_shared && !new.site_keys.is_empty() && !other.site_keys.is_empty();
         let near_duplicate = if places_conflict {
             self.near_duplicate_other_places
         } else {
@@ -254,12 +261,12 @@ impl LinkRule {
         // The cheap checks first: the size bound rules out most pairs before the bigrams
         // are compared, and without a shared place only the wording route is open.
         let bound = jaccard_upper_bound(new.wording.len(), other.wording.len());
-        let text_needed = match (shared.is_empty(), shares_band) {
+        let text_needed = match (!any_shared, shares_band) {
             (true, _) => near_duplicate,
             (false, true) => near_duplicate.min(place_text),
             (false, false) => place_text,
         };
-        if shared.is_empty() && bound < text_needed {
+        if !any_shared && bound < text_needed {
             return None;
         }
         let text_similarity = if bound >= text_needed {
@@ -267,26 +274,25 @@ impl LinkRule {
         } else {
             0.0
         };
-        if shared.is_empty() && text_similarity < near_duplicate {
+        if !any_shared && text_similarity < near_duplicate {
             return None;
         }
         let title_similarity = dice(&new.title_wording, &other.title_wording);
 
         // A named case is one matter by its name, so the letters of its many parties are
         // linked however differently they are worded.
-        let shares_case = shared.iter().any(|(_, kind)| *kind == PlaceKind::Case);
         let reason = if shares_case {
             LinkReason::SameNamedCase
         } else if shares_band && text_similarity >= near_duplicate {
             LinkReason::NearDuplicateWording
-        } else if !shared.is_empty()
+        } else if any_shared
             && (text_similarity >= place_text || title_similarity >= place_title)
         {
             LinkReason::SamePlaceSimilarWording
         } else {
             return None;
         };
-        let shared_places = shared.iter().map(|(key, _)| key.clone()).collect();
+        let shared_places = shared_of().map(|(key, _)| key.clone()).collect();
         Some(DuplicateLink {
             id: new.request.id,
             other_id: other.request.id,

@@ -148,13 +148,17 @@ impl Store {
     ///
     /// [`crate::StoreError::Database`] when the query fails.
     pub async fn list_requests(&self, filter: &RequestFilter, page: Page) -> Result<RequestList> {
-        let (where_clause, params) = where_clause(filter, self.backend);
-
-        let count_sql = format!("SELECT COUNT(*) AS n FROM requests{where_clause}");
-        let total: i64 = bind_all(sqlx::query(&count_sql), &params)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
+        let total = match kept_count_query(filter) {
+            Some(mut query) => query.build()?.fetch_one(&self.pool).await?.try_get("n")?,
+            None => {
+                let (where_clause, params) = where_clause(filter, self.backend);
+                let count_sql = format!("SELECT COUNT(*) AS n FROM requests{where_clause}");
+                bind_all(sqlx::query(&count_sql), &params)
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?
+            }
+        };
 
         let items = self.list_request_page(filter, page).await?;
         Ok(RequestList { items, total })
@@ -217,6 +221,51 @@ impl Store {
             .sort_by_key(|(status, _)| RequestStatus::ALL.iter().position(|s| s == status));
         Ok(counts)
     }
+}
+
+/// Returns the query that reads the total of `filter` from the counts the triggers keep
+/// (`request_counts`), or `None` when the filter needs more than statuses and a department
+/// and the requests must be counted.
+fn kept_count_query(filter: &RequestFilter) -> Option<SqlBuilder<'static>> {
+    let RequestFilter {
+        status,
+        any_status,
+        category: None,
+        any_category,
+        department,
+        channel: None,
+        from: None,
+        to: None,
+        text,
+        oldest_first: _,
+    } = filter
+    else {
+        return None;
+    };
+    // Requests without a department are kept under '', which no department filter names.
+    if !any_category.is_empty()
+        || text.as_deref().is_some_and(|t| !t.trim().is_empty())
+        || department.as_deref() == Some("")
+    {
+        return None;
+    }
+    let mut query =
+        SqlBuilder::new("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM request_counts WHERE 1 = 1");
+    if let Some(status) = status {
+        query.push(" AND status = ").push_bind(status.as_str().to_owned());
+    }
+    if !any_status.is_empty() {
+        query
+            .push(" AND status IN (")
+            .push_bind_list(any_status.iter().map(|s| s.as_str().to_owned()))
+            .push(")");
+    }
+    if let Some(department) = department {
+        query
+            .push(" AND department_code = ")
+            .push_bind(department.clone());
+    }
+    Some(query)
 }
 
 /// A bound parameter of a dynamically built query.

@@ -306,10 +306,14 @@ const TABLES: &[TableSpec] = &[
 ];
 
 /// Tables that are not copied: the migration record and the audit head, which every
-/// migrated database has, and SQLite's search index with its FTS5 shadow tables, which the
-/// indexer rebuilds.
+/// migrated database has, SQLite's search index with its FTS5 shadow tables, which the
+/// indexer rebuilds, and the request counts, which the target's triggers keep as the
+/// requests are copied.
 fn is_skipped(table: &str) -> bool {
-    matches!(table, "schema_migrations" | "audit_head") || table.starts_with("request_search")
+    matches!(
+        table,
+        "schema_migrations" | "audit_head" | "request_counts"
+    ) || table.starts_with("request_search")
 }
 
 /// Rows read from the source per query.

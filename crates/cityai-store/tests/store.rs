@@ -1094,3 +1094,122 @@ async fn revoked_api_key_is_forgotten_at_once() {
     store.set_user_disabled("op.two", true, "test").await.unwrap();
     assert!(store.api_key_user("p2").await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn kept_counts_match_the_listed_requests() {
+    use cityai_store::RoutingDecision;
+
+    let (_dir, store) = fresh_store().await;
+    let departments = [
+        Department {
+            code: "housing".into(),
+            name: "市住房和城乡建设局".into(),
+        },
+        Department {
+            code: "transport".into(),
+            name: "市交通运输局".into(),
+        },
+    ];
+    let entries = [
+        TaxonomyEntry {
+            path: CategoryPath::parse("城乡建设").unwrap(),
+            department: Some("housing".into()),
+        },
+        TaxonomyEntry {
+            path: CategoryPath::parse("交通运输").unwrap(),
+            department: Some("transport".into()),
+        },
+    ];
+    store.import_taxonomy(&departments, &entries).await.unwrap();
+
+    // Imported with and without categories, then taken in live, routed or not.
+    let mut imported = Vec::new();
+    for i in 0..12 {
+        let mut row = request(Some(&format!("i{i}")), &format!("第{i}号路灯不亮"));
+        row.category = match i % 3 {
+            0 => Some(CategoryPath::parse("城乡建设").unwrap()),
+            1 => Some(CategoryPath::parse("商贸旅游").unwrap()),
+            _ => None,
+        };
+        imported.push(row);
+    }
+    store
+        .import_requests(&file("hotline", 12), &rows(imported), false, &mut |_| {})
+        .await
+        .unwrap();
+    let mut live_ids = Vec::new();
+    for i in 0..9 {
+        let category = if i % 2 == 0 { "交通运输" } else { "城乡建设" };
+        let intake = store
+            .insert_live_request(
+                &NewRequest::new(Channel::Web, format!("第{i}号公交站牌坏了")),
+                &format!("count-token-{i}"),
+                |_, _| {
+                    (i % 4 != 3).then(|| RoutingDecision {
+                        request_id: 0,
+                        model_version: "v-test".into(),
+                        category: CategoryPath::parse(category).unwrap(),
+                        confidence: 0.9,
+                        auto_assign: i % 3 == 0,
+                        details_json: "{}".into(),
+                    })
+                },
+            )
+            .await
+            .unwrap();
+        live_ids.push(intake.id);
+    }
+    // Staff move requests between statuses and departments.
+    store.confirm_routing(live_ids[1], "user:li").await.unwrap();
+    store
+        .correct_routing(live_ids[2], &CategoryPath::parse("城乡建设").unwrap(), "user:li")
+        .await
+        .unwrap();
+
+    let filters = [
+        RequestFilter::default(),
+        RequestFilter {
+            status: Some(RequestStatus::Triage),
+            oldest_first: true,
+            ..RequestFilter::default()
+        },
+        RequestFilter {
+            status: Some(RequestStatus::Assigned),
+            ..RequestFilter::default()
+        },
+        RequestFilter {
+            any_status: vec![RequestStatus::Received, RequestStatus::Triage],
+            ..RequestFilter::default()
+        },
+        RequestFilter {
+            department: Some("housing".into()),
+            ..RequestFilter::default()
+        },
+        RequestFilter {
+            department: Some("transport".into()),
+            status: Some(RequestStatus::Triage),
+            ..RequestFilter::default()
+        },
+        RequestFilter {
+            department: Some("nobody".into()),
+            ..RequestFilter::default()
+        },
+    ];
+    let mut nonzero = 0;
+    for filter in &filters {
+        let list = store.list_requests(filter, Page::new(1, 500)).await.unwrap();
+        assert_eq!(list.total, list.items.len() as i64, "{filter:?}");
+        if list.total > 0 {
+            nonzero += 1;
+        }
+    }
+    assert!(nonzero >= 5, "the filters should find requests");
+    assert_eq!(
+        store
+            .list_requests(&RequestFilter::default(), Page::new(1, 1))
+            .await
+            .unwrap()
+            .total,
+        21
+    );
+}
