@@ -285,9 +285,7 @@ impl LinkRule {
             LinkReason::SameNamedCase
         } else if shares_band && text_similarity >= near_duplicate {
             LinkReason::NearDuplicateWording
-        } else if any_shared
-            && (text_similarity >= place_text || title_similarity >= place_title)
-        {
+        } else if any_shared && (text_similarity >= place_text || title_similarity >= place_title) {
             LinkReason::SamePlaceSimilarWording
         } else {
             return None;

@@ -107,6 +107,12 @@ pub(crate) struct RoutingDetails {
     /// The category the client chose when it filed the request, such as an Open311 service.
     #[serde(default)]
     pub requested: Option<String>,
+    /// Whether the router agreed with the client's category on the first level.
+    #[serde(default)]
+    pub requested_agrees: Option<bool>,
+    /// The router's own category, kept when the client chose one.
+    #[serde(default)]
+    pub routed: Option<String>,
     /// Why the AI register held the request for triage instead of assigning it.
     #[serde(default)]
     pub gate: Option<cityai_store::GateClosed>,
@@ -152,6 +158,11 @@ pub(crate) fn routing_evidence(lang: Lang, details: &RoutingDetails) -> Markup {
         @if let Some(requested) = &details.requested {
             h3 { (t(lang, "triage.requested")) }
             p { (requested) }
+            @if let (Some(false), Some(routed)) = (details.requested_agrees, &details.routed) {
+                p.notice role="note" {
+                    (cityai_core::i18n::tf(lang, "triage.requested_disagrees", &[("routed", routed)]))
+                }
+            }
         }
         @if !details.evidence.is_empty() {
             h3 { (t(lang, "triage.evidence")) }

@@ -249,10 +249,13 @@ fn kept_count_query(filter: &RequestFilter) -> Option<SqlBuilder<'static>> {
     {
         return None;
     }
-    let mut query =
-        SqlBuilder::new("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM request_counts WHERE 1 = 1");
+    let mut query = SqlBuilder::new(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM request_counts WHERE 1 = 1",
+    );
     if let Some(status) = status {
-        query.push(" AND status = ").push_bind(status.as_str().to_owned());
+        query
+            .push(" AND status = ")
+            .push_bind(status.as_str().to_owned());
     }
     if !any_status.is_empty() {
         query

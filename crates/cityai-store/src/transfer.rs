@@ -310,10 +310,8 @@ const TABLES: &[TableSpec] = &[
 /// indexer rebuilds, and the request counts, which the target's triggers keep as the
 /// requests are copied.
 fn is_skipped(table: &str) -> bool {
-    matches!(
-        table,
-        "schema_migrations" | "audit_head" | "request_counts"
-    ) || table.starts_with("request_search")
+    matches!(table, "schema_migrations" | "audit_head" | "request_counts")
+        || table.starts_with("request_search")
 }
 
 /// Rows read from the source per query.

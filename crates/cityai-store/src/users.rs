@@ -27,9 +27,8 @@ const API_KEY_CACHE_MAX: usize = 1_024;
 /// prefixes are never cached.
 #[derive(Debug, Default)]
 pub(crate) struct ApiKeyCache {
-    entries: std::sync::Mutex<
-        std::collections::HashMap<String, (std::time::Instant, User, String)>,
-    >,
+    entries:
+        std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, User, String)>>,
 }
 
 impl ApiKeyCache {

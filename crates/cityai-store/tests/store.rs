@@ -1091,7 +1091,10 @@ async fn revoked_api_key_is_forgotten_at_once() {
 
     store.revoke_api_key("p1", "test").await.unwrap();
     assert!(store.api_key_user("p1").await.unwrap().is_none());
-    store.set_user_disabled("op.two", true, "test").await.unwrap();
+    store
+        .set_user_disabled("op.two", true, "test")
+        .await
+        .unwrap();
     assert!(store.api_key_user("p2").await.unwrap().is_none());
 }
 
@@ -1139,7 +1142,11 @@ async fn kept_counts_match_the_listed_requests() {
         .unwrap();
     let mut live_ids = Vec::new();
     for i in 0..9 {
-        let category = if i % 2 == 0 { "交通运输" } else { "城乡建设" };
+        let category = if i % 2 == 0 {
+            "交通运输"
+        } else {
+            "城乡建设"
+        };
         let intake = store
             .insert_live_request(
                 &NewRequest::new(Channel::Web, format!("第{i}号公交站牌坏了")),
@@ -1162,7 +1169,11 @@ async fn kept_counts_match_the_listed_requests() {
     // Staff move requests between statuses and departments.
     store.confirm_routing(live_ids[1], "user:li").await.unwrap();
     store
-        .correct_routing(live_ids[2], &CategoryPath::parse("城乡建设").unwrap(), "user:li")
+        .correct_routing(
+            live_ids[2],
+            &CategoryPath::parse("城乡建设").unwrap(),
+            "user:li",
+        )
         .await
         .unwrap();
 
@@ -1197,7 +1208,10 @@ async fn kept_counts_match_the_listed_requests() {
     ];
     let mut nonzero = 0;
     for filter in &filters {
-        let list = store.list_requests(filter, Page::new(1, 500)).await.unwrap();
+        let list = store
+            .list_requests(filter, Page::new(1, 500))
+            .await
+            .unwrap();
         assert_eq!(list.total, list.items.len() as i64, "{filter:?}");
         if list.total > 0 {
             nonzero += 1;
