@@ -92,6 +92,12 @@ impl<'q> SqlBuilder<'q> {
 
     /// Returns the query, ready to run.
     ///
+    /// The statement is prepared for this run only, not cached. sqlx's `Any` driver declares
+    /// a PostgreSQL parameter's type from its first value, and it declares a missing `f64`
+    /// as `float4` (sqlx 0.8.6), so a cached statement run again with a present `f64` in that
+    /// place fails with "incorrect binary data format". Built statements put optional numbers
+    /// in such places, and their text changes with the row count anyway.
+    ///
     /// # Errors
     ///
     /// [`sqlx::Error::Encode`] when a bound value could not be encoded.
@@ -100,7 +106,7 @@ impl<'q> SqlBuilder<'q> {
             return Err(sqlx::Error::Encode(err));
         }
         let arguments = std::mem::take(&mut self.arguments);
-        Ok(sqlx::query_with(&self.sql, arguments))
+        Ok(sqlx::query_with(&self.sql, arguments).persistent(false))
     }
 }
 

@@ -1227,3 +1227,41 @@ async fn kept_counts_match_the_listed_requests() {
         21
     );
 }
+
+#[tokio::test]
+async fn optional_numbers_alternate_between_inserts() {
+    use cityai_store::RoutingDecision;
+
+    let (_dir, store) = fresh_store().await;
+    // The same statement text runs with a missing and a present number in turn, on
+    // whichever pooled connection is free, so a statement prepared for one must take the
+    // other.
+    for i in 0..10 {
+        let mut placed = request(Some(&format!("geo-{i}")), "东大街路灯不亮");
+        if i % 2 == 1 {
+            placed.latitude = Some(30.6586);
+            placed.longitude = Some(104.0647);
+        }
+        store.insert_request(&placed).await.unwrap();
+        let routed = i % 2 == 0;
+        let intake = store
+            .insert_live_request(
+                &NewRequest::new(Channel::Web, format!("第{i}号井盖缺失")),
+                &format!("geo-token-{i}"),
+                |_, _| {
+                    routed.then(|| RoutingDecision {
+                        request_id: 0,
+                        model_version: "v-test".into(),
+                        category: CategoryPath::parse("城乡建设").unwrap(),
+                        confidence: 0.8125,
+                        auto_assign: false,
+                        details_json: "{}".into(),
+                    })
+                },
+            )
+            .await
+            .unwrap();
+        let stored = store.request(intake.id).await.unwrap().unwrap();
+        assert_eq!(stored.routing_confidence, routed.then_some(0.8125));
+    }
+}
