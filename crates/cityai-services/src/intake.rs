@@ -169,9 +169,9 @@ impl Submission {
 
 /// Weighs the category the client chose against the router's decision.
 ///
-/// When both agree on the first level, the request takes the client's category, which
-/// names the service more exactly than the router's deeper levels, or the router's when
-/// that one lies below the client's; the router's confidence and auto-assignment stand.
+/// When both agree on the first level, the request takes the client's category, because it
+/// names the service more exactly than the router's deeper levels. The router's category
+/// stays when it lies below the client's. The router's confidence and auto-assignment stand.
 /// When they disagree, the client's category is kept, but the request goes to triage
 /// whatever the router's confidence, so that a person settles it. The details record the
 /// client's category, whether the two agreed and the router's own category.

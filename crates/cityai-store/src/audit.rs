@@ -138,7 +138,7 @@ pub(crate) async fn append(conn: &mut AnyConnection, event: &AuditEvent) -> Resu
     append_many(conn, [event]).await
 }
 
-/// The most events one `INSERT` statement of [`append_many`] writes: eight values each, far
+/// The maximum number of events one `INSERT` statement of [`append_many`] writes: eight values each, far
 /// under the bound-value limits of SQLite and PostgreSQL.
 const EVENTS_PER_INSERT: usize = 500;
 

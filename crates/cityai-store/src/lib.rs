@@ -326,7 +326,7 @@ const WRITE_LOCK_KEY: i64 = 0x6369_7479_6169_7772;
 
 /// Opens an SQLite pool in WAL mode with foreign keys enforced and a 5 second busy timeout.
 ///
-/// `synchronous = NORMAL` holds per connection, so every connection sets it: in WAL mode a
+/// `synchronous = NORMAL` is a per-connection setting, so every connection sets it: in WAL mode a
 /// commit then appends to the log without waiting for the disk, and only checkpoints sync.
 /// A crash of the process loses nothing; a power cut can lose the last commits. Reads go
 /// through a memory map of the database file rather than a copy per connection, so that a

@@ -75,8 +75,8 @@ pub struct RequestCounts {
     pub by_status: Vec<(RequestStatus, i64)>,
 }
 
-/// The most duplicate links one transaction of [`Store::record_request_links`] writes:
-/// a few milliseconds of write lock.
+/// The maximum number of duplicate links one transaction of
+/// [`Store::record_request_links`] writes: a few milliseconds of write lock.
 const LINKS_PER_TRANSACTION: usize = 1_000;
 
 /// Links per multi-row `INSERT`, five values each.

@@ -19,7 +19,7 @@ use crate::{Result, Store, StoreError};
 /// changes made through this process's store take effect at once.
 const API_KEY_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The most API keys the cache holds; it is emptied when full.
+/// The maximum number of API keys in the cache, which is emptied when full.
 const API_KEY_CACHE_MAX: usize = 1_024;
 
 /// API keys' users and stored hashes, by key prefix, each reused for [`API_KEY_TTL`], so
