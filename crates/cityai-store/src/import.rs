@@ -89,8 +89,8 @@ pub(crate) struct ChunkContext<'a> {
     /// The rows' texts, already masked, one per row of the chunk. Live intake masks before it
     /// waits for the write lock. With `None`, the rows are masked here.
     pub(crate) masked: Option<&'a [MaskedText]>,
-    /// What live intake stores with each row besides its text, one per row of the chunk;
-    /// `None` for imports.
+    /// The token and routing that live intake stores with each row, one per row of the
+    /// chunk, or `None` for imports.
     pub(crate) live: Option<&'a [LiveColumns]>,
 }
 

@@ -139,7 +139,7 @@ pub struct Store {
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Live requests waiting for the next group commit (see [`Store::insert_live_request`]).
     live_queue: std::sync::Arc<std::sync::Mutex<Vec<routing::PendingLive>>>,
-    /// Whether live intake is busy enough for a group to wait for more requests.
+    /// The time of the last live group written, which tells whether a group waits for more.
     live_gather: std::sync::Arc<routing::LiveGather>,
     /// The AI register's gate results, cached for a few seconds.
     gates: std::sync::Arc<GateCache>,
@@ -434,16 +434,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pool = open_sqlite_pool(&sqlite_url_in(dir.path())).await.unwrap();
         // Several connections at once, so that the pool opens more than the first.
-        let mut held = Vec::new();
+        let mut connections = Vec::new();
         for _ in 0..4 {
-            held.push(pool.acquire().await.unwrap());
+            connections.push(pool.acquire().await.unwrap());
         }
-        for conn in &mut held {
+        for conn in &mut connections {
             let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
                 .fetch_one(&mut **conn)
                 .await
                 .unwrap();
-            // 1 is NORMAL; the default, FULL (2), would sync the disk on every commit.
+            // 1 is NORMAL. The default, FULL (2), would sync the disk on every commit.
             assert_eq!(synchronous, 1);
             let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
                 .fetch_one(&mut **conn)

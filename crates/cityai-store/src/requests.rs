@@ -596,8 +596,8 @@ impl Store {
     /// stored is kept as it was.
     ///
     /// The links are written in transactions of at most 1,000 links, each with one audit
-    /// event, and the write lock is let go between them, so that live
-    /// intake waits at most one short transaction behind a large batch of links.
+    /// event. The write lock is released between them, so live intake waits behind at most
+    /// one short transaction of a large batch of links.
     ///
     /// # Errors
     ///

@@ -693,7 +693,8 @@ pub struct LiveIntake {
     pub existing: bool,
     /// The router's decision, when it routed the request.
     pub decision: Option<RoutingDecision>,
-    /// Where the new request stands as stored; `None` when it was already stored.
+    /// The status, category and department the new request was stored with, or `None`
+    /// when it was already stored.
     pub placed: Option<Placement>,
 }
 
@@ -739,7 +740,7 @@ async fn record_live_decisions(
     Ok(())
 }
 
-/// The audit event of one routing decision applied to a request.
+/// Builds the audit event of one routing decision applied to a request.
 fn routed_event(decision: &RoutingDecision, status: RequestStatus) -> AuditEvent {
     AuditEvent::new("system", "routing.route")
         .target(format!("request:{}", decision.request_id))

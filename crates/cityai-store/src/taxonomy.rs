@@ -195,20 +195,20 @@ impl DepartmentCache {
         tx: &mut Transaction<'_, Any>,
         paths: &[&CategoryPath],
     ) -> Result<()> {
-        let mut wanted: Vec<String> = paths
+        let mut lookup: Vec<String> = paths
             .iter()
             .filter(|path| !self.resolved.contains_key(**path))
             .flat_map(|path| path.self_and_ancestors())
             .map(|path| path.to_string())
             .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        if wanted.is_empty() {
+        lookup.sort_unstable();
+        lookup.dedup();
+        if lookup.is_empty() {
             return Ok(());
         }
         let mut select =
             SqlBuilder::new("SELECT path, department_code FROM categories WHERE path IN (");
-        select.push_bind_list(wanted).push(")");
+        select.push_bind_list(lookup).push(")");
         let mut found: HashMap<String, Option<String>> = HashMap::new();
         for row in select.build()?.fetch_all(&mut **tx).await? {
             found.insert(row.try_get("path")?, row.try_get("department_code")?);

@@ -441,8 +441,8 @@ impl Store {
 
     /// Returns the enabled user of an unrevoked API key and the key's stored hash.
     ///
-    /// A key found is reused for 5 seconds without a query; revoking a key or disabling a
-    /// user through this store forgets every cached key at once.
+    /// A key found is reused for 5 seconds without a query. Revoking a key or disabling a
+    /// user through this store clears every cached key at once.
     ///
     /// # Errors
     ///

@@ -1080,7 +1080,7 @@ async fn revoked_api_key_is_forgotten_at_once() {
             .await
             .unwrap();
     }
-    // Looked up twice: the second answer comes from the cache and is the same.
+    // Looked up twice: the second lookup reads the cache and returns the same user.
     for _ in 0..2 {
         let (user, hash) = store.api_key_user("p1").await.unwrap().unwrap();
         assert_eq!(user.username, "op.one");
