@@ -41,6 +41,16 @@ const GROUPS: &[&str] = &[
     "拆迁户",
 ];
 
+/// The most earlier members of one site block or LSH bucket that a new request is compared
+/// with: the most recently added ones.
+///
+/// Without a bound, a place reported thousands of times makes every new report there cost
+/// thousands of comparisons, and the whole index grows with the square of its busiest
+/// places. With it, each request costs at most this many comparisons per block. A request
+/// that repeats an older one at such a place is still joined to its cluster through the
+/// recent reports that repeat it too.
+pub const MAX_BLOCK_CANDIDATES: usize = 256;
+
 /// The most members a hot spot's summary compares with each other.
 const SUMMARY_CANDIDATES: usize = 200;
 
@@ -235,9 +245,11 @@ impl HotspotIndex {
             .iter()
             .filter_map(|band| self.band_buckets.get(band));
         for members in blocks.chain(buckets) {
-            // Members are in position order, so the earlier ones are a prefix.
+            // Members are in position order, so the earlier ones are a prefix, and the
+            // most recent of them end it.
             let earlier = members.partition_point(|&other| other < position);
-            candidates.extend_from_slice(&members[..earlier]);
+            let first = earlier.saturating_sub(MAX_BLOCK_CANDIDATES);
+            candidates.extend_from_slice(&members[first..earlier]);
         }
         candidates.sort_unstable();
         candidates.dedup();

@@ -88,7 +88,7 @@ use serde::{Deserialize, Serialize};
 
 pub use duplicate::{DuplicateLink, LinkReason, LinkRule, PreparedRequest, find_duplicates};
 pub use heat::{HeatBreakdown, HeatParams};
-pub use index::{BatchReport, Hotspot, HotspotIndex, HotspotQuery};
+pub use index::{BatchReport, Hotspot, HotspotIndex, HotspotQuery, MAX_BLOCK_CANDIDATES};
 pub use place::{PlaceKind, PlaceMention, PlacePath, extract_places};
 pub use time::{DateRange, TimeKind, TimeMention, extract_times};
 

@@ -9,6 +9,50 @@ use cityai_store::Store;
 
 use crate::ServiceError;
 
+/// The nice value of the threads that link new requests: they yield the processor to
+/// request handlers, which run at the default of 0.
+const BACKGROUND_NICE: i32 = 10;
+
+/// Runs `work` on a new thread of lower scheduling priority, and the threads it starts at
+/// that priority too, so that linking a burst of new requests does not delay the answers
+/// to staff and citizens. Where the priority cannot be lowered, `work` runs as it is.
+async fn run_in_background<T, F>(work: F) -> Result<T, ServiceError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("cityai-linking".to_owned())
+        .spawn(move || {
+            lower_priority();
+            // The receiver is gone only when the caller stopped waiting.
+            let _ = sender.send(work());
+        })
+        .map_err(|err| ServiceError::Task(err.to_string()))?;
+    receiver
+        .await
+        .map_err(|_| ServiceError::Task("the linking thread stopped".to_owned()))
+}
+
+/// Lowers the calling thread's priority to [`BACKGROUND_NICE`], unless it is lower
+/// already. On Linux the nice value belongs to the thread, and threads it starts inherit it.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        let lowered = rustix::process::getpriority_process(None).and_then(|nice| {
+            if nice < BACKGROUND_NICE {
+                rustix::process::setpriority_process(None, BACKGROUND_NICE)
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(err) = lowered {
+            tracing::debug!(error = %err, "could not lower the linking thread's priority");
+        }
+    }
+}
+
 /// Converts a stored row into the hot-spot crate's input.
 fn hotspot_request(row: cityai_store::HotspotRow) -> HotspotRequest {
     HotspotRequest {
@@ -137,7 +181,8 @@ impl LiveHotspots {
         let added = rows.len();
         let last_id = rows.last().map_or(after_id, |row| row.id);
         let requests: Vec<HotspotRequest> = rows.into_iter().map(hotspot_request).collect();
-        let index = tokio::task::spawn_blocking(move || -> Result<HotspotIndex, ServiceError> {
+        let links_before = index.links().len();
+        let index = run_in_background(move || -> Result<HotspotIndex, ServiceError> {
             let mut index = index;
             if !requests.is_empty() {
                 index
@@ -146,15 +191,11 @@ impl LiveHotspots {
             }
             Ok(index)
         })
-        .await
-        .map_err(|err| ServiceError::Task(err.to_string()))??;
+        .await??;
         if after_id > 0 && added > 0 {
-            let links: Vec<cityai_store::RequestLink> = index
-                .links()
-                .iter()
-                .filter(|link| link.id.max(link.other_id) > after_id)
-                .map(stored_link)
-                .collect();
+            // Every link the batch found involves a request of the batch, and the index
+            // appends them after the earlier ones.
+            let links = stored_links(&index.links()[links_before..]);
             if !links.is_empty() {
                 store.record_request_links(&links).await?;
             }
@@ -327,17 +368,55 @@ pub async fn link_import(store: &Store, batch_id: i64) -> Result<usize, ServiceE
             index
                 .add_batch(requests)
                 .map_err(|err| ServiceError::Invalid(err.to_string()))?;
-            Ok(index
-                .links()
-                .iter()
-                .filter(|link| new_ids.contains(&link.id) || new_ids.contains(&link.other_id))
-                .map(stored_link)
-                .collect())
+            Ok(stored_links(index.links().iter().filter(|link| {
+                new_ids.contains(&link.id) || new_ids.contains(&link.other_id)
+            })))
         },
     )
     .await
     .map_err(|err| ServiceError::Task(err.to_string()))??;
     Ok(store.record_request_links(&links).await?)
+}
+
+/// The most links stored for one request to the earlier requests it repeats.
+///
+/// A problem reported hundreds of times would otherwise store a link from each report to
+/// every earlier one, a number that grows with the square of the reports. The hot-spot
+/// index still groups all of them; the stored links only show staff which earlier requests
+/// a new one repeats.
+pub const MAX_STORED_LINKS: usize = 10;
+
+/// The stored form of `links`, at most [`MAX_STORED_LINKS`] for each later request: the
+/// link to the earliest request it repeats, then the links with the most similar wording,
+/// the more recent request first among equals.
+fn stored_links<'a>(
+    links: impl IntoIterator<Item = &'a cityai_hotspot::DuplicateLink>,
+) -> Vec<cityai_store::RequestLink> {
+    let mut by_request: std::collections::BTreeMap<i64, Vec<&cityai_hotspot::DuplicateLink>> =
+        std::collections::BTreeMap::new();
+    for link in links {
+        by_request
+            .entry(link.id.max(link.other_id))
+            .or_default()
+            .push(link);
+    }
+    let mut stored = Vec::new();
+    for (_, mut group) in by_request {
+        if group.len() > MAX_STORED_LINKS {
+            let earliest = (0..group.len())
+                .min_by_key(|&i| group[i].id.min(group[i].other_id))
+                .unwrap_or(0);
+            group.swap(0, earliest);
+            group[1..].sort_by(|a, b| {
+                b.text_similarity
+                    .total_cmp(&a.text_similarity)
+                    .then_with(|| b.id.min(b.other_id).cmp(&a.id.min(a.other_id)))
+            });
+            group.truncate(MAX_STORED_LINKS);
+        }
+        stored.extend(group.into_iter().map(stored_link));
+    }
+    stored
 }
 
 /// The stored form of a link: the request stored later links to the one stored earlier.
@@ -355,5 +434,33 @@ fn stored_link(link: &cityai_hotspot::DuplicateLink) -> cityai_store::RequestLin
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default(),
         detail: serde_json::to_string(link).unwrap_or_default(),
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn linking_threads_run_at_lower_priority() {
+        let own = rustix::process::getpriority_process(None).unwrap();
+        let (linking, started) = run_in_background(|| {
+            let linking = rustix::process::getpriority_process(None).unwrap();
+            // Threads that the linking thread starts inherit its priority.
+            let started = std::thread::spawn(|| rustix::process::getpriority_process(None))
+                .join()
+                .unwrap()
+                .unwrap();
+            (linking, started)
+        })
+        .await
+        .unwrap();
+        assert_eq!(linking, BACKGROUND_NICE.max(own));
+        assert_eq!(started, linking);
+        assert_eq!(
+            rustix::process::getpriority_process(None).unwrap(),
+            own,
+            "the caller's priority is unchanged"
+        );
     }
 }

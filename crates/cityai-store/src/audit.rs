@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
 use crate::builder::SqlBuilder;
-use crate::{Result, Store};
+use crate::{Backend, Result, Store};
 
 /// The `prev_hash` of the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -186,6 +186,7 @@ where
     }
     for chunk in rows.chunks(EVENTS_PER_INSERT) {
         let mut insert = SqlBuilder::new(
+            Backend::of(conn),
             "INSERT INTO audit_events (seq, occurred_at, actor, action, target, detail, \
              prev_hash, hash) ",
         );

@@ -1,30 +1,41 @@
-//! Dynamically built SQL with numbered placeholders.
+//! Dynamically built SQL with the placeholders each backend parses fastest.
 //!
 //! sqlx's `QueryBuilder` writes `?` placeholders for the `Any` driver, which SQLite accepts
 //! and PostgreSQL rejects. [`SqlBuilder`] offers the same few methods and writes `$1`, `$2`,
-//! ..., which both accept.
+//! ... for PostgreSQL and plain `?` for SQLite. SQLite looks up every named placeholder
+//! (`$1`, `?1`) in a list while it parses and again while sqlx binds, so a multi-row insert
+//! with a thousand `$n` placeholders costs a million string comparisons; a plain `?` costs
+//! none.
 
 use std::fmt::Write;
 
-use sqlx::any::AnyArguments;
+use sqlx::any::{AnyArguments, AnyTypeInfoKind};
 use sqlx::query::Query;
 use sqlx::{Any, Arguments, Encode, Type};
+
+use crate::Backend;
 
 /// SQL text with bound values, built piece by piece.
 pub(crate) struct SqlBuilder<'q> {
     sql: String,
     arguments: AnyArguments<'q>,
+    backend: Backend,
     bound: usize,
+    /// Whether an `f64`, present or missing, is bound; see [`SqlBuilder::build`].
+    binds_double: bool,
     /// The first value that failed to encode, reported by [`SqlBuilder::build`].
     error: Option<sqlx::error::BoxDynError>,
 }
 
 impl<'q> SqlBuilder<'q> {
-    pub(crate) fn new(init: impl Into<String>) -> Self {
+    /// Starts a statement for `backend` with the SQL text `init`.
+    pub(crate) fn new(backend: Backend, init: impl Into<String>) -> Self {
         SqlBuilder {
             sql: init.into(),
             arguments: AnyArguments::default(),
+            backend,
             bound: 0,
+            binds_double: false,
             error: None,
         }
     }
@@ -41,8 +52,16 @@ impl<'q> SqlBuilder<'q> {
         T: 'q + Encode<'q, Any> + Type<Any>,
     {
         self.bound += 1;
-        // Writing to a String cannot fail.
-        let _ = write!(self.sql, "${}", self.bound);
+        match self.backend {
+            Backend::Sqlite => self.sql.push('?'),
+            // Writing to a String cannot fail.
+            Backend::Postgres => {
+                let _ = write!(self.sql, "${}", self.bound);
+            }
+        }
+        if T::type_info().kind() == AnyTypeInfoKind::Double {
+            self.binds_double = true;
+        }
         if let Err(err) = self.arguments.add(value)
             && self.error.is_none()
         {
@@ -92,11 +111,12 @@ impl<'q> SqlBuilder<'q> {
 
     /// Returns the query, ready to run.
     ///
-    /// The statement is prepared for this run only, not cached. sqlx's `Any` driver declares
-    /// a PostgreSQL parameter's type from its first value, and it declares a missing `f64`
-    /// as `float4` (sqlx 0.8.6), so a cached statement run again with a present `f64` in that
-    /// place fails with "incorrect binary data format". Built statements put optional numbers
-    /// in such places, and their text changes with the row count anyway.
+    /// On PostgreSQL, a statement that binds an `f64` is prepared for this run only, not
+    /// cached. sqlx's `Any` driver declares a PostgreSQL parameter's type from the value of
+    /// the run that prepares the statement, and it declares a missing `f64` as `float4`
+    /// (sqlx 0.8.6), so a cached statement run again with a present `f64` in that place
+    /// fails with "incorrect binary data format". Other statements, and every statement on
+    /// SQLite, are cached as usual.
     ///
     /// # Errors
     ///
@@ -106,7 +126,8 @@ impl<'q> SqlBuilder<'q> {
             return Err(sqlx::Error::Encode(err));
         }
         let arguments = std::mem::take(&mut self.arguments);
-        Ok(sqlx::query_with(&self.sql, arguments).persistent(false))
+        let persistent = !(self.backend == Backend::Postgres && self.binds_double);
+        Ok(sqlx::query_with(&self.sql, arguments).persistent(persistent))
     }
 }
 
@@ -133,11 +154,12 @@ impl<'q> ValuesRow<'_, 'q> {
 
 #[cfg(test)]
 mod tests {
+    use sqlx::Execute;
+
     use super::*;
 
-    #[test]
-    fn placeholders_are_numbered_in_order() {
-        let mut builder = SqlBuilder::new("INSERT INTO t (a, b) ");
+    fn sample(backend: Backend) -> SqlBuilder<'static> {
+        let mut builder = SqlBuilder::new(backend, "INSERT INTO t (a, b) ");
         builder.push_values([(1i64, "x"), (2, "y")], |mut row, (a, b)| {
             row.push_bind(a).push_bind(b);
         });
@@ -145,9 +167,38 @@ mod tests {
             .push(" WHERE c IN (")
             .push_bind_list([3i64, 4])
             .push(")");
+        builder
+    }
+
+    #[test]
+    fn postgres_placeholders_are_numbered_in_order() {
         assert_eq!(
-            builder.sql,
+            sample(Backend::Postgres).sql,
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) WHERE c IN ($5, $6)"
         );
+    }
+
+    #[test]
+    fn sqlite_placeholders_are_plain() {
+        assert_eq!(
+            sample(Backend::Sqlite).sql,
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) WHERE c IN (?, ?)"
+        );
+    }
+
+    #[test]
+    fn only_postgres_statements_with_a_double_skip_the_cache() {
+        let cached = |backend, double: Option<f64>| {
+            let mut builder = SqlBuilder::new(backend, "SELECT ");
+            builder.push_bind(Some(2i64)).push(", ").push_bind(double);
+            Execute::persistent(&builder.build().unwrap())
+        };
+        assert!(!cached(Backend::Postgres, None));
+        assert!(!cached(Backend::Postgres, Some(1.5)));
+        assert!(cached(Backend::Sqlite, None));
+
+        let mut integers = SqlBuilder::new(Backend::Postgres, "SELECT ");
+        integers.push_bind(None::<i64>).push(", ").push_bind("text");
+        assert!(Execute::persistent(&integers.build().unwrap()));
     }
 }

@@ -16,7 +16,7 @@ use crate::builder::SqlBuilder;
 
 use crate::masking::{MaskedText, mask_request};
 use crate::taxonomy::DepartmentCache;
-use crate::{Result, Store};
+use crate::{Backend, Result, Store};
 
 /// The origin of an imported file, recorded in `import_batches`.
 #[derive(Debug, Clone)]
@@ -261,8 +261,10 @@ async fn lookup_stored_keys(
     if keys.is_empty() {
         return Ok(());
     }
-    let mut select =
-        SqlBuilder::new("SELECT id, dedup_key, content_hash FROM requests WHERE dedup_key IN (");
+    let mut select = SqlBuilder::new(
+        Backend::of(tx),
+        "SELECT id, dedup_key, content_hash FROM requests WHERE dedup_key IN (",
+    );
     select
         .push_bind_list(keys.iter().map(|key| key.to_string()))
         .push(")");
@@ -329,6 +331,7 @@ pub(crate) async fn insert_chunk(
     if !to_insert.is_empty() {
         let now_text = to_storage(context.now);
         let mut insert = SqlBuilder::new(
+            Backend::of(tx),
             "INSERT INTO requests (dedup_key, content_hash, source, external_id, channel, title, \
              body, submitted_at, received_at, updated_at, citizen_ref, place_text, latitude, \
              longitude, status, category_path, department_code, support_votes, objection_votes, \
@@ -458,6 +461,7 @@ pub(crate) async fn insert_chunk(
     if !replies.is_empty() {
         let created_at = to_storage(context.now);
         let mut insert = SqlBuilder::new(
+            Backend::of(tx),
             "INSERT INTO replies (request_id, body, replied_at, origin, created_at) ",
         );
         insert.push_values(replies, |mut values, (id, reply)| {

@@ -108,6 +108,15 @@ impl Backend {
             Err(StoreError::UnsupportedUrl(redact_url(url)))
         }
     }
+
+    /// Returns the backend of an open connection.
+    pub(crate) fn of(conn: &sqlx::AnyConnection) -> Self {
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
 }
 
 /// Returns `url` with any password replaced by `***`, for messages and logs.

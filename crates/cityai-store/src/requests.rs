@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use cityai_core::time::to_storage;
 use cityai_core::{CategoryPath, Channel, ImportRow, NewRequest, Request, RequestStatus};
 use serde::Serialize;
-use sqlx::any::AnyArguments;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, Row};
 
@@ -148,19 +148,27 @@ impl Store {
     ///
     /// [`crate::StoreError::Database`] when the query fails.
     pub async fn list_requests(&self, filter: &RequestFilter, page: Page) -> Result<RequestList> {
-        let total = match kept_count_query(filter) {
-            Some(mut query) => query.build()?.fetch_one(&self.pool).await?.try_get("n")?,
-            None => {
-                let (where_clause, params) = where_clause(filter, self.backend);
-                let count_sql = format!("SELECT COUNT(*) AS n FROM requests{where_clause}");
-                bind_all(sqlx::query(&count_sql), &params)
-                    .fetch_one(&self.pool)
-                    .await?
-                    .try_get("n")?
-            }
+        let (where_clause, params) = where_clause(filter, self.backend);
+        // Lists filtered by status and department only read their total from the counts the
+        // triggers keep: their conditions name columns that `request_counts` has too.
+        let total_sql = if counts_are_kept(filter) {
+            format!("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM request_counts{where_clause}")
+        } else {
+            format!("SELECT COUNT(*) FROM requests{where_clause}")
         };
-
-        let items = self.list_request_page(filter, page).await?;
+        // The total comes with the page as a subquery, which the database runs once, so a
+        // list costs one statement; a page past the end has no row to carry it.
+        let rows = self
+            .request_page_rows(filter, page, &where_clause, &params, Some(&total_sql))
+            .await?;
+        let total = match rows.first() {
+            Some(row) => row.try_get("list_total")?,
+            None => bind_all(sqlx::query(&total_sql), &params)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?,
+        };
+        let items = rows.iter().map(request_from_row).collect::<Result<_>>()?;
         Ok(RequestList { items, total })
     }
 
@@ -176,23 +184,41 @@ impl Store {
         page: Page,
     ) -> Result<Vec<Request>> {
         let (where_clause, params) = where_clause(filter, self.backend);
+        let rows = self
+            .request_page_rows(filter, page, &where_clause, &params, None)
+            .await?;
+        rows.iter().map(request_from_row).collect()
+    }
+
+    /// Reads one page of the requests that `where_clause` selects, in the filter's order,
+    /// with the value of `total_sql` as the column `list_total` of every row when given.
+    async fn request_page_rows(
+        &self,
+        filter: &RequestFilter,
+        page: Page,
+        where_clause: &str,
+        params: &[Param],
+        total_sql: Option<&str>,
+    ) -> Result<Vec<AnyRow>> {
         let order = match (filter.oldest_first, self.backend) {
             (true, _) => LIST_ORDER_OLDEST,
             (false, Backend::Sqlite) => LIST_ORDER,
             (false, Backend::Postgres) => LIST_ORDER_POSTGRES,
         };
+        let total_column = total_sql
+            .map(|sql| format!(", ({sql}) AS list_total"))
+            .unwrap_or_default();
         let limit_index = params.len() + 1;
         let list_sql = format!(
-            "SELECT {REQUEST_COLUMNS} FROM requests{where_clause} \
+            "SELECT {REQUEST_COLUMNS}{total_column} FROM requests{where_clause} \
              ORDER BY {order} LIMIT ${limit_index} OFFSET ${}",
             limit_index + 1
         );
-        let rows = bind_all(sqlx::query(&list_sql), &params)
+        Ok(bind_all(sqlx::query(&list_sql), params)
             .bind(i64::from(page.size))
             .bind(page.offset())
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(request_from_row).collect()
+            .await?)
     }
 
     /// Counts the requests matching `filter`, in all and by status.
@@ -223,13 +249,12 @@ impl Store {
     }
 }
 
-/// Returns the query that reads the total of `filter` from the counts the triggers keep
-/// (`request_counts`), or `None` when the filter needs more than statuses and a department
-/// and the requests must be counted.
-fn kept_count_query(filter: &RequestFilter) -> Option<SqlBuilder<'static>> {
+/// Whether the counts that the triggers keep (`request_counts`) give the total of
+/// `filter`: when it needs no more than statuses and a department.
+fn counts_are_kept(filter: &RequestFilter) -> bool {
     let RequestFilter {
-        status,
-        any_status,
+        status: _,
+        any_status: _,
         category: None,
         any_category,
         department,
@@ -240,35 +265,12 @@ fn kept_count_query(filter: &RequestFilter) -> Option<SqlBuilder<'static>> {
         oldest_first: _,
     } = filter
     else {
-        return None;
+        return false;
     };
     // Requests without a department are kept under '', which no department filter names.
-    if !any_category.is_empty()
-        || text.as_deref().is_some_and(|t| !t.trim().is_empty())
-        || department.as_deref() == Some("")
-    {
-        return None;
-    }
-    let mut query = SqlBuilder::new(
-        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM request_counts WHERE 1 = 1",
-    );
-    if let Some(status) = status {
-        query
-            .push(" AND status = ")
-            .push_bind(status.as_str().to_owned());
-    }
-    if !any_status.is_empty() {
-        query
-            .push(" AND status IN (")
-            .push_bind_list(any_status.iter().map(|s| s.as_str().to_owned()))
-            .push(")");
-    }
-    if let Some(department) = department {
-        query
-            .push(" AND department_code = ")
-            .push_bind(department.clone());
-    }
-    Some(query)
+    any_category.is_empty()
+        && text.as_deref().is_none_or(|t| t.trim().is_empty())
+        && department.as_deref() != Some("")
 }
 
 /// A bound parameter of a dynamically built query.
@@ -548,7 +550,7 @@ impl Store {
     }
 }
 
-fn hotspot_row(row: &sqlx::any::AnyRow) -> Result<HotspotRow> {
+fn hotspot_row(row: &AnyRow) -> Result<HotspotRow> {
     let at: String = row.try_get("at")?;
     Ok(HotspotRow {
         id: row.try_get("id")?,
@@ -612,6 +614,7 @@ impl Store {
             let mut batch_added = 0;
             for rows in batch.chunks(LINKS_PER_INSERT) {
                 let mut insert = SqlBuilder::new(
+                    self.backend,
                     "INSERT INTO request_links (request_id, other_id, reason, detail, \
                      created_at) ",
                 );
@@ -678,6 +681,7 @@ impl Store {
             return Ok(std::collections::HashMap::new());
         }
         let mut query = SqlBuilder::new(
+            self.backend,
             "SELECT request_id, MIN(other_id) AS other FROM request_links WHERE request_id IN (",
         );
         query

@@ -14,7 +14,7 @@ use crate::import::{
 };
 use crate::masking::MaskedText;
 use crate::taxonomy::DepartmentCache;
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 
 /// A request waiting to be routed.
 #[derive(Debug, Clone, PartialEq)]
@@ -715,6 +715,7 @@ async fn record_live_decisions(
 ) -> Result<()> {
     for chunk in decisions.chunks(INSERT_CHUNK_ROWS) {
         let mut insert = SqlBuilder::new(
+            Backend::of(tx),
             "INSERT INTO routing_decisions (request_id, model_version, category_path, \
              confidence, auto_assigned, details, created_at) ",
         );

@@ -8,7 +8,7 @@ use sqlx::any::Any;
 use sqlx::{Row, Transaction};
 
 use crate::builder::SqlBuilder;
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 
 /// The counts of what a taxonomy import added and updated.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -206,8 +206,10 @@ impl DepartmentCache {
         if lookup.is_empty() {
             return Ok(());
         }
-        let mut select =
-            SqlBuilder::new("SELECT path, department_code FROM categories WHERE path IN (");
+        let mut select = SqlBuilder::new(
+            Backend::of(tx),
+            "SELECT path, department_code FROM categories WHERE path IN (",
+        );
         select.push_bind_list(lookup).push(")");
         let mut found: HashMap<String, Option<String>> = HashMap::new();
         for row in select.build()?.fetch_all(&mut **tx).await? {

@@ -565,8 +565,10 @@ async fn copy_table(
             .map(|row| read_row(row, &shared))
             .collect::<Result<_, _>>()?;
         for chunk in values.chunks(rows_per_insert) {
-            let mut insert =
-                SqlBuilder::new(format!("INSERT INTO {} ({column_list}) ", table.name));
+            let mut insert = SqlBuilder::new(
+                Backend::of(target),
+                format!("INSERT INTO {} ({column_list}) ", table.name),
+            );
             insert.push_values(chunk, |mut builder, row| {
                 for value in row {
                     match value {

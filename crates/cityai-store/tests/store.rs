@@ -1205,6 +1205,20 @@ async fn kept_counts_match_the_listed_requests() {
             department: Some("nobody".into()),
             ..RequestFilter::default()
         },
+        // Filters whose totals are counted from the requests themselves.
+        RequestFilter {
+            channel: Some(Channel::Web),
+            status: Some(RequestStatus::Triage),
+            ..RequestFilter::default()
+        },
+        RequestFilter {
+            category: Some(CategoryPath::parse("城乡建设").unwrap()),
+            ..RequestFilter::default()
+        },
+        RequestFilter {
+            text: Some("路灯".into()),
+            ..RequestFilter::default()
+        },
     ];
     let mut nonzero = 0;
     for filter in &filters {
@@ -1216,6 +1230,13 @@ async fn kept_counts_match_the_listed_requests() {
         if list.total > 0 {
             nonzero += 1;
         }
+        // A page past the end has no items but the same total.
+        let beyond = store
+            .list_requests(filter, Page::new(3, 500))
+            .await
+            .unwrap();
+        assert!(beyond.items.is_empty(), "{filter:?}");
+        assert_eq!(beyond.total, list.total, "{filter:?}");
     }
     assert!(nonzero >= 5, "the filters should find requests");
     assert_eq!(

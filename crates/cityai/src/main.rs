@@ -13,6 +13,12 @@ mod commands;
 mod logging;
 mod output;
 
+/// mimalloc instead of the system allocator: the server allocates many small, short-lived
+/// buffers per request on every thread, where glibc's allocator spent a tenth of the CPU
+/// time under load (see docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     logging::init(&cli);
