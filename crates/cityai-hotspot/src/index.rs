@@ -41,14 +41,14 @@ const GROUPS: &[&str] = &[
     "拆迁户",
 ];
 
-/// The most earlier members of one site block or LSH bucket that a new request is compared
-/// with: the most recently added ones.
+/// The maximum number of earlier members of one site block or LSH bucket that a new request
+/// is compared with. They are the most recently added ones.
 ///
 /// Without a bound, a place reported thousands of times makes every new report there cost
 /// thousands of comparisons, and the whole index grows with the square of its busiest
 /// places. With it, each request costs at most this many comparisons per block. A request
-/// that repeats an older one at such a place is still joined to its cluster through the
-/// recent reports that repeat it too.
+/// that repeats an older one at such a place still joins that cluster when one of the recent
+/// reports there repeats it too.
 pub const MAX_BLOCK_CANDIDATES: usize = 256;
 
 /// The most members a hot spot's summary compares with each other.

@@ -14,7 +14,7 @@ use crate::ServiceError;
 const BACKGROUND_NICE: i32 = 10;
 
 /// Runs `work` on a new thread of lower scheduling priority, and the threads it starts at
-/// that priority too, so that linking a burst of new requests does not delay the answers
+/// that priority too, so that linking a burst of new requests does not delay the responses
 /// to staff and citizens. Where the priority cannot be lowered, `work` runs as it is.
 async fn run_in_background<T, F>(work: F) -> Result<T, ServiceError>
 where
@@ -378,7 +378,7 @@ pub async fn link_import(store: &Store, batch_id: i64) -> Result<usize, ServiceE
     Ok(store.record_request_links(&links).await?)
 }
 
-/// The most links stored for one request to the earlier requests it repeats.
+/// The maximum number of links stored for one request to the earlier requests it repeats.
 ///
 /// A problem reported hundreds of times would otherwise store a link from each report to
 /// every earlier one, a number that grows with the square of the reports. The hot-spot
@@ -386,9 +386,9 @@ pub async fn link_import(store: &Store, batch_id: i64) -> Result<usize, ServiceE
 /// a new one repeats.
 pub const MAX_STORED_LINKS: usize = 10;
 
-/// The stored form of `links`, at most [`MAX_STORED_LINKS`] for each later request: the
-/// link to the earliest request it repeats, then the links with the most similar wording,
-/// the more recent request first among equals.
+/// Converts `links` to their stored form, keeping at most [`MAX_STORED_LINKS`] for each
+/// later request: the link to the earliest request it repeats, then the links with the most
+/// similar wording, the more recent request first among equals.
 fn stored_links<'a>(
     links: impl IntoIterator<Item = &'a cityai_hotspot::DuplicateLink>,
 ) -> Vec<cityai_store::RequestLink> {

@@ -3,9 +3,9 @@
 //! sqlx's `QueryBuilder` writes `?` placeholders for the `Any` driver, which SQLite accepts
 //! and PostgreSQL rejects. [`SqlBuilder`] offers the same few methods and writes `$1`, `$2`,
 //! ... for PostgreSQL and plain `?` for SQLite. SQLite looks up every named placeholder
-//! (`$1`, `?1`) in a list while it parses and again while sqlx binds, so a multi-row insert
-//! with a thousand `$n` placeholders costs a million string comparisons; a plain `?` costs
-//! none.
+//! (`$1`, `?1`) in a list while it parses and again while sqlx binds. So a multi-row insert
+//! with a thousand `$n` placeholders costs a million string comparisons, and a plain `?`
+//! costs none.
 
 use std::fmt::Write;
 
@@ -114,7 +114,7 @@ impl<'q> SqlBuilder<'q> {
     /// On PostgreSQL, a statement that binds an `f64` is prepared for this run only, not
     /// cached. sqlx's `Any` driver declares a PostgreSQL parameter's type from the value of
     /// the run that prepares the statement, and it declares a missing `f64` as `float4`
-    /// (sqlx 0.8.6), so a cached statement run again with a present `f64` in that place
+    /// (sqlx 0.8.6). A cached statement run again with a present `f64` in that place then
     /// fails with "incorrect binary data format". Other statements, and every statement on
     /// SQLite, are cached as usual.
     ///
@@ -187,7 +187,7 @@ mod tests {
     }
 
     #[test]
-    fn only_postgres_statements_with_a_double_skip_the_cache() {
+    fn postgres_doubles_skip_statement_cache() {
         let cached = |backend, double: Option<f64>| {
             let mut builder = SqlBuilder::new(backend, "SELECT ");
             builder.push_bind(Some(2i64)).push(", ").push_bind(double);

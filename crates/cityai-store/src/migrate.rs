@@ -98,6 +98,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "list_indexes",
         sql: include_str!("../migrations/sqlite/0016_list_indexes.sql"),
     },
+    Migration {
+        version: 17,
+        name: "count_statements",
+        sql: include_str!("../migrations/sqlite/0017_count_statements.sql"),
+    },
 ];
 
 /// Every PostgreSQL migration, in order: one per SQLite migration, with the same version
@@ -182,6 +187,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 16,
         name: "list_indexes",
         sql: include_str!("../migrations/postgres/0016_list_indexes.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "count_statements",
+        sql: include_str!("../migrations/postgres/0017_count_statements.sql"),
     },
 ];
 

@@ -157,7 +157,7 @@ impl Store {
             format!("SELECT COUNT(*) FROM requests{where_clause}")
         };
         // The total comes with the page as a subquery, which the database runs once, so a
-        // list costs one statement; a page past the end has no row to carry it.
+        // list costs one statement. A page past the end has no row to carry it.
         let rows = self
             .request_page_rows(filter, page, &where_clause, &params, Some(&total_sql))
             .await?;
@@ -249,8 +249,8 @@ impl Store {
     }
 }
 
-/// Whether the counts that the triggers keep (`request_counts`) give the total of
-/// `filter`: when it needs no more than statuses and a department.
+/// Returns whether the counts that the triggers keep (`request_counts`) give the total of
+/// `filter`, which is the case when it needs no more than statuses and a department.
 fn counts_are_kept(filter: &RequestFilter) -> bool {
     let RequestFilter {
         status: _,
