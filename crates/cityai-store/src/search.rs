@@ -20,6 +20,7 @@ use std::collections::BTreeSet;
 
 use sqlx::Row;
 
+use crate::builder::SqlBuilder;
 use crate::{Backend, Result, Store};
 
 /// The maximum number of query terms sent to the index, because more add cost and hardly
@@ -170,22 +171,22 @@ impl Store {
             return Ok(0);
         }
 
+        // One statement for the whole batch: a round trip per request kept the server busy
+        // long after a burst of new requests.
+        // string_to_array('', ' ') is an empty array, so a text without terms still counts
+        // as indexed.
+        let mut update = SqlBuilder::new(
+            Backend::Postgres,
+            "UPDATE requests AS r SET search_terms = string_to_array(v.terms, ' ') FROM (",
+        );
+        update
+            .push_values(&entries, |mut values, (id, terms)| {
+                values.push_bind(*id).push_bind(terms.as_str());
+            })
+            .push(") AS v (id, terms) WHERE r.id = v.id AND r.search_terms IS NULL");
         let _turn = self.write_turn().await;
         let mut tx = self.begin_write().await?;
-        let mut added = 0;
-        for (id, terms) in &entries {
-            // string_to_array('', ' ') is an empty array, so a text without terms still
-            // counts as indexed.
-            added += sqlx::query(
-                "UPDATE requests SET search_terms = string_to_array($1, ' ') \
-                 WHERE id = $2 AND search_terms IS NULL",
-            )
-            .bind(terms)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        }
+        let added = update.build()?.execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
         Ok(usize::try_from(added).unwrap_or(usize::MAX))
     }
