@@ -804,15 +804,24 @@ async fn request_list_filters_and_pages() {
 
     // A date range within 90 days. The `+` of the offset is sent unencoded, as some
     // clients do, and decodes as a space.
-    let start = (now - chrono::Duration::days(30)).format("%Y-%m-%d");
+    let start_date = (now - chrono::Duration::days(30)).date_naive();
+    let start = start_date.format("%Y-%m-%d");
     let end = now.format("%Y-%m-%dT%H:%M:%S+00:00");
     let month = list(&test, &format!("start_date={start}&end_date={end}")).await;
     assert!(month.len() <= all.len());
+    // A date without a time starts at midnight in the city's time zone.
+    let from = start_date
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_local_timezone(test.state.city_offset)
+        .unwrap()
+        .to_utc();
     assert!(month.iter().all(|r| {
         let requested =
             chrono::DateTime::parse_from_rfc3339(r["requested_datetime"].as_str().unwrap())
-                .unwrap();
-        now - requested.to_utc() <= chrono::Duration::days(31)
+                .unwrap()
+                .to_utc();
+        requested >= from && requested <= now
     }));
 
     let xml = get(&test, "/open311/v2/requests.xml?page_size=20").await;
