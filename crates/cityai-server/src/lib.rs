@@ -84,8 +84,9 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Messages to the reception assistant per client address.
     pub reception_limiter: Arc<MessageLimiter>,
-    /// The `jurisdiction_id` the Open311 API answers to; other ids get 404.
-    pub open311_jurisdiction: String,
+    /// The `jurisdiction_id` the Open311 API answers to; other ids get 404. Shared, because
+    /// handlers clone the state on every request.
+    pub open311_jurisdiction: Arc<str>,
 }
 
 impl AppState {
@@ -104,7 +105,7 @@ impl AppState {
             router: Arc::default(),
             metrics: Arc::default(),
             reception_limiter: Arc::default(),
-            open311_jurisdiction: OPEN311_DEFAULT_JURISDICTION.to_owned(),
+            open311_jurisdiction: Arc::from(OPEN311_DEFAULT_JURISDICTION),
         }
     }
 }

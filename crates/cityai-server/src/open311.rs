@@ -115,7 +115,7 @@ impl Call {
 
     fn check_jurisdiction(&self, state: &AppState) -> Result<(), Open311Error> {
         match self.params.get("jurisdiction_id") {
-            Some(id) if id != state.open311_jurisdiction => Err(Open311Error::not_found(tf(
+            Some(id) if id != &*state.open311_jurisdiction => Err(Open311Error::not_found(tf(
                 self.lang,
                 "open311.unknown_jurisdiction",
                 &[("value", &id), ("expected", &state.open311_jurisdiction)],

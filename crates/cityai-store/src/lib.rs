@@ -14,6 +14,7 @@
 mod audit;
 mod builder;
 mod changes;
+mod direct;
 mod error;
 mod framework;
 mod import;
@@ -156,6 +157,9 @@ pub struct Store {
     key_cache: std::sync::Arc<users::ApiKeyCache>,
     /// The URL of a PostgreSQL database, for the connection that listens for changes.
     postgres_url: Option<std::sync::Arc<DatabaseUrl>>,
+    /// Plain connections to an SQLite file for the busiest reads (see `direct`); `None` on
+    /// PostgreSQL and for in-memory databases.
+    direct: Option<std::sync::Arc<direct::DirectReads>>,
 }
 
 /// A database URL that may carry a password, which `Debug` hides.
@@ -230,6 +234,8 @@ impl Store {
             live_gather: std::sync::Arc::default(),
             postgres_url: (backend == Backend::Postgres)
                 .then(|| std::sync::Arc::new(DatabaseUrl(url.to_owned()))),
+            direct: sqlite_file(url)
+                .map(|path| std::sync::Arc::new(direct::DirectReads::new(&path))),
         };
         migrate::run(&store.pool, backend, version).await?;
         if write_defaults && version >= masking::MASKING_VERSION {
@@ -284,6 +290,38 @@ impl Store {
         Ok(tx)
     }
 
+    /// Runs `read` on a direct SQLite connection (see `direct`). Returns `None` when the
+    /// store has none or the read failed; the caller then reads through the pool, which
+    /// reports any error.
+    pub(crate) fn read_directly<T>(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<T> {
+        match self.direct.as_ref()?.with(read)? {
+            Ok(value) => Some(value),
+            Err(err) => {
+                tracing::warn!(error = %err, "a direct SQLite read failed; reading through the pool");
+                None
+            }
+        }
+    }
+
+    /// Returns how many reads the direct SQLite connections served (see `direct`), or
+    /// `None` when this store has none: on PostgreSQL, for an in-memory database, and for
+    /// the handle [`Store::through_pool`] returns.
+    pub fn direct_reads(&self) -> Option<u64> {
+        self.direct.as_ref().map(|direct| direct.served())
+    }
+
+    /// Returns a handle to the same database that makes every read through the pool, for
+    /// comparing the two ways of reading.
+    pub fn through_pool(&self) -> Store {
+        Store {
+            direct: None,
+            ..self.clone()
+        }
+    }
+
     /// Waits for this process's turn to write; hold the guard until the transaction ends.
     pub(crate) async fn write_turn(&self) -> tokio::sync::OwnedMutexGuard<()> {
         self.write_gate.clone().lock_owned().await
@@ -326,6 +364,9 @@ impl Store {
 
     /// Closes every connection, checkpointing the SQLite write-ahead log.
     pub async fn close(&self) {
+        if let Some(direct) = &self.direct {
+            direct.close();
+        }
         self.pool.close().await;
     }
 }
@@ -344,8 +385,11 @@ const WRITE_LOCK_KEY: i64 = 0x6369_7479_6169_7772;
 async fn open_sqlite_pool(url: &str) -> Result<AnyPool> {
     let url = prepare_sqlite_url(url)?;
     let options = AnyConnectOptions::from_str(&url)?;
+    // A connection to a local file does not drop, so the pool hands it out without first
+    // checking it with a round trip to its thread.
     let pool = AnyPoolOptions::new()
         .max_connections(8)
+        .test_before_acquire(false)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 conn.execute(
@@ -388,6 +432,15 @@ async fn open_postgres_pool(url: &str) -> Result<AnyPool> {
         });
     }
     Ok(pool)
+}
+
+/// Returns the file of an SQLite URL, or `None` for another scheme or an in-memory database.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?.trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory =
+        path.is_empty() || path == ":memory:" || query.split('&').any(|pair| pair == "mode=memory");
+    (!in_memory).then(|| std::path::PathBuf::from(path))
 }
 
 /// Creates the directory of an SQLite file and adds `mode=rwc` to the URL, so that sqlx

@@ -525,13 +525,35 @@ impl Store {
         after: Option<i64>,
         department: Option<&str>,
     ) -> Result<Option<i64>> {
+        const NEXT: &str = "SELECT id FROM requests WHERE status = 'triage' AND id > $1 \
+             AND (CAST($2 AS TEXT) IS NULL OR department_code = $2) ORDER BY id LIMIT 1";
+        // The triage index finds the next request in a few entries, so on SQLite it is read
+        // directly (see `crate::direct`).
+        let direct = self.read_directly(|conn| {
+            use rusqlite::types::Value;
+            let department = department.map_or(Value::Null, |d| Value::Text(d.to_owned()));
+            let next = |after: i64| {
+                crate::direct::optional_integer(
+                    conn,
+                    NEXT,
+                    &[Value::Integer(after), department.clone()],
+                )
+            };
+            match after {
+                Some(after) => match next(after)? {
+                    Some(id) => Ok(Some(id)),
+                    None => next(0),
+                },
+                None => next(0),
+            }
+        });
+        if let Some(next) = direct {
+            return Ok(next);
+        }
         let query = |after: i64| {
-            sqlx::query(
-                "SELECT id FROM requests WHERE status = 'triage' AND id > $1 \
-                 AND (CAST($2 AS TEXT) IS NULL OR department_code = $2) ORDER BY id LIMIT 1",
-            )
-            .bind(after)
-            .bind(department.map(str::to_owned))
+            sqlx::query(NEXT)
+                .bind(after)
+                .bind(department.map(str::to_owned))
         };
         if let Some(after) = after
             && let Some(row) = query(after).fetch_optional(&self.pool).await?

@@ -91,6 +91,10 @@ const LIST_ORDER: &str = "submitted_at DESC, id DESC";
 /// [`LIST_ORDER`] for PostgreSQL, which sorts NULL above every value.
 const LIST_ORDER_POSTGRES: &str = "submitted_at DESC NULLS LAST, id DESC";
 
+/// The deepest list page, in rows skipped, that a direct SQLite read serves: skipping rows
+/// walks the index one entry at a time, so deeper pages go through the pool.
+const MAX_DIRECT_OFFSET: i64 = 10_000;
+
 /// Oldest submissions first; requests without a submission time still come last.
 const LIST_ORDER_OLDEST: &str = "submitted_at IS NULL, submitted_at, id";
 
@@ -134,6 +138,9 @@ impl Store {
     ///
     /// [`crate::StoreError::Database`] when the query fails.
     pub async fn request(&self, id: i64) -> Result<Option<Request>> {
+        if let Some(found) = self.read_directly(|conn| crate::direct::request(conn, id)) {
+            return found.transpose();
+        }
         let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1");
         let row = sqlx::query(&sql)
             .bind(id)
@@ -158,6 +165,14 @@ impl Store {
         };
         // The total comes with the page as a subquery, which the database runs once, so a
         // list costs one statement. A page past the end has no row to carry it.
+        // Lists whose total is kept and whose page is near the start read a bounded number of
+        // index entries, so on SQLite they run directly (see `crate::direct`).
+        if counts_are_kept(filter)
+            && page.offset() <= MAX_DIRECT_OFFSET
+            && let Some(list) = self.direct_page(filter, page, &where_clause, &params, &total_sql)
+        {
+            return list;
+        }
         let rows = self
             .request_page_rows(filter, page, &where_clause, &params, Some(&total_sql))
             .await?;
@@ -170,6 +185,45 @@ impl Store {
         };
         let items = rows.iter().map(request_from_row).collect::<Result<_>>()?;
         Ok(RequestList { items, total })
+    }
+
+    /// Reads a list page and its total on a direct SQLite connection, or returns `None`
+    /// when the store has none or the read failed.
+    fn direct_page(
+        &self,
+        filter: &RequestFilter,
+        page: Page,
+        where_clause: &str,
+        params: &[Param],
+        total_sql: &str,
+    ) -> Option<Result<RequestList>> {
+        use rusqlite::types::Value;
+        let list_sql = self.page_sql(filter, where_clause, params.len(), Some(total_sql));
+        let mut values: Vec<Value> = params
+            .iter()
+            .map(|Param::Text(text)| Value::Text(text.clone()))
+            .collect();
+        let filter_values = values.clone();
+        values.extend([
+            Value::Integer(i64::from(page.size)),
+            Value::Integer(page.offset()),
+        ]);
+        self.read_directly(|conn| {
+            let (items, total) = crate::direct::request_page(conn, &list_sql, &values)?;
+            let total = match total {
+                Some(total) => total,
+                None => {
+                    crate::direct::optional_integer(conn, total_sql, &filter_values)?.unwrap_or(0)
+                }
+            };
+            Ok((items, total))
+        })
+        .map(|(items, total)| {
+            Ok(RequestList {
+                items: items.into_iter().collect::<Result<_>>()?,
+                total,
+            })
+        })
     }
 
     /// Returns one page of the requests matching `filter`, newest first, without counting
@@ -200,6 +254,25 @@ impl Store {
         params: &[Param],
         total_sql: Option<&str>,
     ) -> Result<Vec<AnyRow>> {
+        let list_sql = self.page_sql(filter, where_clause, params.len(), total_sql);
+        Ok(bind_all(sqlx::query(&list_sql), params)
+            .bind(i64::from(page.size))
+            .bind(page.offset())
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Returns the query of one page of the requests that `where_clause` (with `params`
+    /// placeholders) selects, in the filter's order. When `total_sql` is given, its value is
+    /// the column `list_total`. The limit and offset are the two placeholders after the
+    /// filter's.
+    fn page_sql(
+        &self,
+        filter: &RequestFilter,
+        where_clause: &str,
+        params: usize,
+        total_sql: Option<&str>,
+    ) -> String {
         let order = match (filter.oldest_first, self.backend) {
             (true, _) => LIST_ORDER_OLDEST,
             (false, Backend::Sqlite) => LIST_ORDER,
@@ -208,17 +281,12 @@ impl Store {
         let total_column = total_sql
             .map(|sql| format!(", ({sql}) AS list_total"))
             .unwrap_or_default();
-        let limit_index = params.len() + 1;
-        let list_sql = format!(
+        let limit_index = params + 1;
+        format!(
             "SELECT {REQUEST_COLUMNS}{total_column} FROM requests{where_clause} \
              ORDER BY {order} LIMIT ${limit_index} OFFSET ${}",
             limit_index + 1
-        );
-        Ok(bind_all(sqlx::query(&list_sql), params)
-            .bind(i64::from(page.size))
-            .bind(page.offset())
-            .fetch_all(&self.pool)
-            .await?)
+        )
     }
 
     /// Counts the requests matching `filter`, in all and by status.

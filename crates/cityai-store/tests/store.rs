@@ -1247,6 +1247,49 @@ async fn kept_counts_match_the_listed_requests() {
             .total,
         21
     );
+    direct_reads_match_the_pool(&store, &filters).await;
+}
+
+/// Checks that the direct SQLite reads (on SQLite files) return exactly what the pool returns:
+/// single requests, list pages with totals, and the next request in triage.
+async fn direct_reads_match_the_pool(store: &Store, filters: &[RequestFilter]) {
+    let pooled = store.through_pool();
+    assert_eq!(pooled.direct_reads(), None);
+    let before = store.direct_reads();
+    for filter in filters {
+        for page in [
+            Page::new(1, 500),
+            Page::new(2, 5),
+            Page::new(1, 3),
+            Page::new(9, 500),
+        ] {
+            let direct = store.list_requests(filter, page).await.unwrap();
+            let pool = pooled.list_requests(filter, page).await.unwrap();
+            assert_eq!(direct.total, pool.total, "{filter:?} {page:?}");
+            assert_eq!(direct.items, pool.items, "{filter:?} {page:?}");
+        }
+    }
+    for id in 0..=23 {
+        let direct = store.request(id).await.unwrap();
+        let pool = pooled.request(id).await.unwrap();
+        assert_eq!(direct, pool, "request {id}");
+    }
+    for department in [None, Some("transport"), Some("housing"), Some("nobody")] {
+        for after in [None, Some(0), Some(5), Some(15), Some(100)] {
+            assert_eq!(
+                store.next_in_triage(after, department).await.unwrap(),
+                pooled.next_in_triage(after, department).await.unwrap(),
+                "after {after:?} in {department:?}"
+            );
+        }
+    }
+    if let Some(before) = before {
+        // Every read above with a kept total, every request and every triage step.
+        let after = store.direct_reads().unwrap();
+        assert!(after - before >= 24 + 20, "{} direct reads", after - before);
+    } else {
+        assert_eq!(store.backend(), cityai_store::Backend::Postgres);
+    }
 }
 
 #[tokio::test]

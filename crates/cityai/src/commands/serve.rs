@@ -35,7 +35,7 @@ pub async fn run(global: &GlobalOptions, args: &ServeArgs) -> anyhow::Result<Exi
 
     let mut state = AppState::new(store.clone(), global.lang, global.utc_offset);
     state.secure_cookies = args.secure_cookies;
-    state.open311_jurisdiction = args.open311_jurisdiction.clone();
+    state.open311_jurisdiction = std::sync::Arc::from(args.open311_jurisdiction.as_str());
     state.llm = super::knowledge::llm_client(global)?.map(std::sync::Arc::new);
     match cityai_services::knowledge::open_index(&store, &global.data_dir).await {
         Ok(index) => {
