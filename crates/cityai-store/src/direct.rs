@@ -4,14 +4,15 @@
 //! sqlx runs every SQLite connection on a thread of its own. Each query is handed to that
 //! thread and its rows are handed back, and the pool (sqlx 0.8) checks a connection with one
 //! more round trip to its thread whenever the connection is given back. A read by key takes
-//! SQLite microseconds, so these thread switches cost more than the query. [`DirectReads`] serves
-//! the reads that staff make all day (one request, a page of a list whose total the triggers
-//! keep, the next request in triage) on connections of its own, in the calling thread.
+//! SQLite microseconds, so these thread switches cost more than the query. [`DirectReads`]
+//! serves the reads that staff make all day (one request, a page of a list whose total the
+//! triggers keep, the next request in triage) on connections of its own, in the calling
+//! thread.
 //!
 //! Blocking the caller is acceptable here because each of these reads walks an index for a
-//! bounded number of rows, and in WAL mode a reader does not wait for writers (only for
-//! the recovery of the log after a crash). Reads with a
-//! cost that grows with the data (counting, searching text, deep pages) stay on the pool.
+//! bounded number of rows, and in WAL mode a reader does not wait for writers (only for the
+//! recovery of the log after a crash). Reads with a cost that grows with the data (counting,
+//! searching text, deep pages) stay on the pool.
 //!
 //! The connections open the same file read and write, set `query_only`, and see every
 //! transaction committed before the read starts, as the pool's connections do.
