@@ -249,6 +249,14 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
         "cityai_routing_model_loaded {}",
         u8::from(model.is_some())
     );
+    if let Some(served) = state.store.direct_reads() {
+        out.push_str(
+            "# HELP cityai_store_direct_reads_total Reads served by direct SQLite connections \
+             instead of the connection pool.\n\
+             # TYPE cityai_store_direct_reads_total counter\n",
+        );
+        let _ = writeln!(out, "cityai_store_direct_reads_total {served}");
+    }
     (
         StatusCode::OK,
         [(

@@ -299,6 +299,8 @@ async fn metrics_count_requests_routes_and_queues() {
     assert_eq!(status, StatusCode::CREATED);
     let (status, _) = get(&test, "/api/v1/status/not-a-token").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A read of one request, which an SQLite file serves from a direct connection.
+    test.store.request(1).await.unwrap();
     let response = app
         .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
         .await
@@ -359,6 +361,19 @@ async fn metrics_count_requests_routes_and_queues() {
         .map_or(0, |(_, n)| *n);
     assert!(text.contains(&format!("cityai_requests{{status=\"triage\"}} {triage}")));
     assert!(text.contains("cityai_routing_model_loaded 1"));
+    // On an SQLite file, the counter includes the read of one request above.
+    match test.store.backend() {
+        cityai_store::Backend::Sqlite => {
+            let served = text
+                .lines()
+                .find_map(|line| line.strip_prefix("cityai_store_direct_reads_total "))
+                .expect("the direct reads counter");
+            assert!(served.parse::<u64>().unwrap() >= 1, "{served}");
+        }
+        cityai_store::Backend::Postgres => {
+            assert!(!text.contains("cityai_store_direct_reads_total"));
+        }
+    }
     // Every sample line is a name, optional labels and a number.
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let value = line.rsplit(' ').next().unwrap();
