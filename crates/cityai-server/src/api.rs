@@ -104,11 +104,17 @@ pub(crate) async fn visible_request(
     principal: &Principal,
     id: i64,
 ) -> Result<Request, ApiError> {
-    let request = state.store.request(id).await?.ok_or(ApiError::NotFound)?;
+    let missing = || ApiError::Missing {
+        code: "not_found",
+        message: format!(
+            "request {id} not found: list the requests you may see with GET /api/v1/requests"
+        ),
+    };
+    let request = state.store.request(id).await?.ok_or_else(missing)?;
     if crate::views::visible(principal, &request) {
         Ok(request)
     } else {
-        Err(ApiError::NotFound)
+        Err(missing())
     }
 }
 

@@ -109,7 +109,7 @@ fn document() -> Value {
                 query("q", "Free text in the title or text.", string()),
                 query("sort", "Order of submission.", json!({"type": "string", "enum": ["newest", "oldest"]})),
                 query("page", "Page number from 1.", json!({"type": "integer", "minimum": 1})),
-                query("size", "Page size, 1 to 200.", json!({"type": "integer", "minimum": 1, "maximum": 200})),
+                query("size", "Page size, 1 to 500.", json!({"type": "integer", "minimum": 1, "maximum": 500})),
                 lang.clone(),
             ]),
             "post": with_body(op("Take a request in", "requests", json!({

@@ -194,8 +194,9 @@ fn reply_error(err: ServiceError) -> ApiError {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NextQuery {
-    /// The request just decided; the next one is the oldest after it.
-    after: Option<i64>,
+    /// The request just decided; the next one is the oldest after it. Read as text, so that
+    /// a value that is no id gets a message naming it.
+    after: Option<String>,
 }
 
 /// Returns the id of the next request waiting in triage (in the caller's department for
@@ -206,9 +207,25 @@ pub(crate) async fn next_in_triage(
     query: Result<Query<NextQuery>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Query(query) = query.map_err(invalid_query)?;
+    let after = query
+        .after
+        .as_deref()
+        .map(|after| {
+            after
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| ApiError::BadRequest {
+                    code: "invalid_parameter",
+                    message: format!(
+                        "invalid value {after:?} for parameter after: expected a request id, \
+                     a whole number such as 42"
+                    ),
+                })
+        })
+        .transpose()?;
     let next = state
         .store
-        .next_in_triage(query.after, principal.department_scope())
+        .next_in_triage(after, principal.department_scope())
         .await?;
     Ok(Json(json!({ "id": next })))
 }

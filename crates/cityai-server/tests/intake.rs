@@ -499,6 +499,18 @@ async fn api_takes_request_to_approved_reply() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(next["id"].is_null() || next["id"].is_i64());
+    let (status, invalid) = call(
+        &test,
+        key,
+        Request::get("/api/v1/triage/next?after=abc"),
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(invalid["error"]["code"], "invalid_parameter");
+    let message = invalid["error"]["message"].as_str().unwrap();
+    assert!(message.contains("\"abc\""), "{message}");
+    assert!(message.contains("after"), "{message}");
 }
 
 #[tokio::test]
