@@ -195,7 +195,7 @@ fn reply_error(err: ServiceError) -> ApiError {
 #[serde(deny_unknown_fields)]
 pub(crate) struct NextQuery {
     /// The request just decided; the next one is the oldest after it. Read as text, so that
-    /// a value that is no id gets a message naming it.
+    /// a value that is not an id gets a message naming it.
     after: Option<String>,
 }
 
