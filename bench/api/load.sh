@@ -105,7 +105,7 @@ settle_start=$SECONDS
 previous=-1
 while (( SECONDS - settle_start < SETTLE_SECONDS )); do
     current="$(cpu_ticks)"
-    # Under 2 ticks (20 ms) of CPU time in 2 s: idle.
+    # Under 2 ticks of CPU time in 2 s (20 ms at the usual 100 ticks per second): idle.
     (( previous >= 0 && current - previous < 2 )) && break
     previous=$current
     sleep 2

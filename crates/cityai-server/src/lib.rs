@@ -84,7 +84,7 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Messages to the reception assistant per client address.
     pub reception_limiter: Arc<MessageLimiter>,
-    /// The `jurisdiction_id` the Open311 API answers to; other ids get 404. Shared, because
+    /// The `jurisdiction_id` the Open311 API accepts; other ids get 404. Shared, because
     /// handlers clone the state on every request.
     pub open311_jurisdiction: Arc<str>,
 }

@@ -10,8 +10,8 @@
 //! thread.
 //!
 //! Blocking the caller is acceptable here because each of these reads walks an index for a
-//! bounded number of rows, and in WAL mode a reader does not wait for writers (only for the
-//! recovery of the log after a crash). Reads with a cost that grows with the data (counting,
+//! bounded number of rows. In WAL mode a reader does not wait for writers, only for the
+//! recovery of the log after a crash. Reads with a cost that grows with the data (counting,
 //! searching text, deep pages) stay on the pool.
 //!
 //! The connections open the same file read and write, set `query_only`, and see every
@@ -85,10 +85,8 @@ impl DirectReads {
         let result = read(&conn);
         if result.is_ok() {
             self.served.fetch_add(1, Ordering::Relaxed);
-        }
-        if result.is_ok() && !self.closed.load(Ordering::Acquire) {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-            if idle.len() < MAX_IDLE {
+            if idle.len() < MAX_IDLE && !self.closed.load(Ordering::Acquire) {
                 idle.push(conn);
             }
         }

@@ -91,12 +91,12 @@ const LIST_ORDER: &str = "submitted_at DESC, id DESC";
 /// [`LIST_ORDER`] for PostgreSQL, which sorts NULL above every value.
 const LIST_ORDER_POSTGRES: &str = "submitted_at DESC NULLS LAST, id DESC";
 
-/// The deepest list page, in rows skipped, that a direct SQLite read serves: skipping rows
-/// walks the index one entry at a time, so deeper pages go through the pool.
-const MAX_DIRECT_OFFSET: i64 = 10_000;
-
 /// Oldest submissions first; requests without a submission time still come last.
 const LIST_ORDER_OLDEST: &str = "submitted_at IS NULL, submitted_at, id";
+
+/// The deepest list page, in rows skipped, that a direct SQLite read serves. Skipping rows
+/// walks the index one entry at a time, so deeper pages go through the pool.
+const MAX_DIRECT_OFFSET: i64 = 10_000;
 
 impl Store {
     /// Stores one request from a live channel (web, hotline, Open311, reception) and returns
@@ -158,7 +158,8 @@ impl Store {
         let (where_clause, params) = where_clause(filter, self.backend);
         // Lists filtered by status and department only read their total from the counts the
         // triggers keep: their conditions name columns that `request_counts` has too.
-        let total_sql = if counts_are_kept(filter) {
+        let kept = counts_are_kept(filter);
+        let total_sql = if kept {
             format!("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM request_counts{where_clause}")
         } else {
             format!("SELECT COUNT(*) FROM requests{where_clause}")
@@ -167,7 +168,7 @@ impl Store {
         // list costs one statement. A page past the end has no row to carry it.
         // Lists whose total is kept and whose page is near the start read a bounded number of
         // index entries, so on SQLite they run directly (see `crate::direct`).
-        if counts_are_kept(filter)
+        if kept
             && page.offset() <= MAX_DIRECT_OFFSET
             && let Some(list) = self.direct_page(filter, page, &where_clause, &params, &total_sql)
         {
@@ -203,18 +204,16 @@ impl Store {
             .iter()
             .map(|Param::Text(text)| Value::Text(text.clone()))
             .collect();
-        let filter_values = values.clone();
         values.extend([
             Value::Integer(i64::from(page.size)),
             Value::Integer(page.offset()),
         ]);
         self.read_directly(|conn| {
             let (items, total) = crate::direct::request_page(conn, &list_sql, &values)?;
+            // The limit and offset follow the filter's values, and the total does not use them.
             let total = match total {
                 Some(total) => total,
-                None => {
-                    crate::direct::optional_integer(conn, total_sql, &filter_values)?.unwrap_or(0)
-                }
+                None => crate::direct::optional_integer(conn, total_sql, &values)?.unwrap_or(0),
             };
             Ok((items, total))
         })

@@ -36,8 +36,8 @@ pub(crate) const REQUEST_COLUMN_NAMES: [&str; 19] = [
     "objection_votes",
 ];
 
-/// Reads typed columns of a row by name: an sqlx row, or a row of the direct SQLite reads
-/// (`crate::direct`).
+/// Typed access to a row's columns by name, for an sqlx row or a row of the direct SQLite
+/// reads (`crate::direct`).
 pub(crate) trait Columns {
     fn text(&self, column: &'static str) -> Result<Option<String>>;
     fn integer(&self, column: &'static str) -> Result<Option<i64>>;
