@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::{ApiError, Text};
 use crate::filters::ListQuery;
 
 /// Reports that the process is up; never touches the database.
@@ -59,19 +59,16 @@ pub(crate) async fn list_requests(
     Extension(principal): Extension<Principal>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<ListResponse>, ApiError> {
-    let Query(query) = query.map_err(|rejection| ApiError::BadRequest {
-        code: "invalid_query",
-        message: format!("invalid query string: {}", rejection.body_text()),
-    })?;
+    let Query(query) = query.map_err(invalid_query)?;
     let (mut filter, page) =
         query
             .to_filter(state.city_offset)
             .map_err(|invalid| ApiError::BadRequest {
                 code: "invalid_parameter",
-                message: format!(
-                    "invalid value {:?} for parameter {}: expected {}",
-                    invalid.value, invalid.name, invalid.expected
-                ),
+                message: Text::new("invalid_parameter")
+                    .arg("value", &invalid.value)
+                    .arg("name", invalid.name)
+                    .message("reason", invalid.hint, &invalid.choices),
             })?;
     if let Some(department) = principal.department_scope() {
         filter.department = Some(department.to_owned());
@@ -106,9 +103,7 @@ pub(crate) async fn visible_request(
 ) -> Result<Request, ApiError> {
     let missing = || ApiError::Missing {
         code: "not_found",
-        message: format!(
-            "request {id} not found: list the requests you may see with GET /api/v1/requests"
-        ),
+        message: Text::new("request_not_found").arg("id", id),
     };
     let request = state.store.request(id).await?.ok_or_else(missing)?;
     if crate::views::visible(principal, &request) {
@@ -152,7 +147,9 @@ pub(crate) async fn correct_routing(
     let actor = actor.as_str();
     let category = CategoryPath::parse(&body.category).map_err(|err| ApiError::BadRequest {
         code: "invalid_category",
-        message: format!("invalid category {:?}: {err}", body.category),
+        message: Text::new("invalid_category")
+            .arg("value", &body.category)
+            .arg("reason", err),
     })?;
     state
         .store
@@ -168,23 +165,16 @@ pub(crate) async fn correct_routing(
 pub(crate) fn path_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {
     id.map(|Path(id)| id).map_err(|_| ApiError::BadRequest {
         code: "invalid_id",
-        message: "invalid request id: expected a whole number such as /api/v1/requests/42"
-            .to_owned(),
+        message: Text::new("invalid_request_id"),
     })
 }
 
 pub(crate) fn invalid_query(rejection: QueryRejection) -> ApiError {
-    ApiError::BadRequest {
-        code: "invalid_query",
-        message: format!("invalid query string: {}", rejection.body_text()),
-    }
+    ApiError::invalid_query(rejection.body_text())
 }
 
 pub(crate) fn invalid_body(rejection: JsonRejection) -> ApiError {
-    ApiError::BadRequest {
-        code: "invalid_body",
-        message: format!("invalid JSON body: {}", rejection.body_text()),
-    }
+    ApiError::invalid_body(rejection.body_text())
 }
 
 fn feedback_error(err: StoreError) -> ApiError {
@@ -192,15 +182,11 @@ fn feedback_error(err: StoreError) -> ApiError {
         StoreError::RequestNotFound(_) => ApiError::NotFound,
         StoreError::NothingToConfirm(id) => ApiError::Conflict {
             code: "nothing_to_confirm",
-            message: format!(
-                "request {id} has no category to confirm; route it first or send a correction"
-            ),
+            message: Text::new("nothing_to_confirm").arg("id", id),
         },
         StoreError::UnknownCategory(category) => ApiError::BadRequest {
             code: "unknown_category",
-            message: format!(
-                "category {category:?} is not in the taxonomy; choose a listed category"
-            ),
+            message: Text::new("unknown_category").arg("value", category),
         },
         other => ApiError::Internal(other),
     }
@@ -247,17 +233,12 @@ pub(crate) async fn get_unmasked(
     query: Result<Query<UnmaskQuery>, QueryRejection>,
 ) -> Result<Json<cityai_store::UnmaskedText>, ApiError> {
     let id = path_id(id)?;
-    let Query(query) = query.map_err(|rejection| ApiError::BadRequest {
-        code: "invalid_query",
-        message: format!("invalid query string: {}", rejection.body_text()),
-    })?;
+    let Query(query) = query.map_err(invalid_query)?;
     let purpose: String = query.purpose.trim().chars().take(200).collect();
     if purpose.is_empty() {
         return Err(ApiError::BadRequest {
             code: "missing_purpose",
-            message: "missing purpose: say why you need the personal data, such as \
-                      ?purpose=callback; it is kept in the audit trail"
-                .to_owned(),
+            message: Text::new("missing_purpose"),
         });
     }
     visible_request(&state, &principal, id).await?;
@@ -293,22 +274,23 @@ pub(crate) async fn knowledge_search(
     principal: Option<Extension<Principal>>,
     query: Result<Query<KnowledgeQuery>, QueryRejection>,
 ) -> Result<Json<cityai_services::knowledge::AskResult>, ApiError> {
-    let Query(query) = query.map_err(|rejection| ApiError::BadRequest {
-        code: "invalid_query",
-        message: format!("invalid query string: {}", rejection.body_text()),
-    })?;
+    let Query(query) = query.map_err(invalid_query)?;
     let question = query.q.as_deref().map(str::trim).unwrap_or_default();
     if question.is_empty() {
         return Err(ApiError::BadRequest {
             code: "missing_query",
-            message: "missing question: give it as ?q=".to_owned(),
+            message: Text::new("missing_question"),
         });
     }
     let limit = query.limit.unwrap_or(5);
     if !(1..=50).contains(&limit) {
         return Err(ApiError::BadRequest {
             code: "invalid_parameter",
-            message: format!("invalid value {limit} for parameter limit: expected 1 to 50"),
+            message: Text::new("invalid_range")
+                .arg("value", limit)
+                .arg("name", "limit")
+                .arg("min", 1)
+                .arg("max", 50),
         });
     }
     let mut kinds = Vec::new();
@@ -317,7 +299,10 @@ pub(crate) async fn knowledge_search(
             kind.parse().map_err(
                 |err: cityai_knowledge::KnowledgeError| ApiError::BadRequest {
                     code: "invalid_parameter",
-                    message: format!("invalid value {kind:?} for parameter kind: {err}"),
+                    message: Text::new("invalid_parameter")
+                        .arg("value", kind)
+                        .arg("name", "kind")
+                        .arg("reason", err),
                 },
             )?,
         );
@@ -339,9 +324,7 @@ pub(crate) async fn knowledge_search(
     let Some(index) = state.knowledge.clone() else {
         return Err(ApiError::Unavailable {
             code: "knowledge_unavailable",
-            message: "the knowledge base is not loaded; import sources with cityai import \
-                      knowledge and restart the server"
-                .to_owned(),
+            message: Text::new("knowledge_unavailable"),
         });
     };
     let lang = query
@@ -371,7 +354,7 @@ pub(crate) async fn knowledge_search(
         tracing::error!(error = %err, "knowledge search failed");
         ApiError::Unavailable {
             code: "knowledge_failed",
-            message: "the knowledge search failed; try again later".to_owned(),
+            message: Text::new("knowledge_failed"),
         }
     })
 }
@@ -393,7 +376,7 @@ pub(crate) async fn get_duplicates(
                 tracing::error!(error = %err, request_id = id, "finding duplicates failed");
                 ApiError::Unavailable {
                     code: "duplicates_failed",
-                    message: "finding duplicate requests failed; try again later".to_owned(),
+                    message: Text::new("duplicates_failed"),
                 }
             })?;
     let stored = state.store.request_links(id).await?;
@@ -413,9 +396,7 @@ pub(crate) async fn get_similar_replies(
     let Some(index) = state.knowledge.clone() else {
         return Err(ApiError::Unavailable {
             code: "knowledge_unavailable",
-            message: "the knowledge base is not loaded; import past replies with cityai import \
-                      knowledge --kind reply and restart the server"
-                .to_owned(),
+            message: Text::new("replies_unavailable"),
         });
     };
     // The stored text is already masked, so no personal data reaches the search.
@@ -429,14 +410,14 @@ pub(crate) async fn get_similar_replies(
             tracing::error!(error = %err, request_id = id, "similar replies task failed");
             ApiError::Unavailable {
                 code: "knowledge_failed",
-                message: "the knowledge search failed; try again later".to_owned(),
+                message: Text::new("knowledge_failed"),
             }
         })?
         .map_err(|err| {
             tracing::error!(error = %err, request_id = id, "similar replies search failed");
             ApiError::Unavailable {
                 code: "knowledge_failed",
-                message: "the knowledge search failed; try again later".to_owned(),
+                message: Text::new("knowledge_failed"),
             }
         })?;
     Ok(Json(json!({ "id": id, "replies": hits })))

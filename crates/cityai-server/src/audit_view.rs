@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::{ApiError, Text};
 use crate::lang::{negotiate, set_cookie};
 use crate::layout::{other, page};
 
@@ -39,9 +39,11 @@ fn limit(query: &AuditQuery) -> Result<i64, ApiError> {
         Some(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
         Some(limit) => Err(ApiError::BadRequest {
             code: "invalid_parameter",
-            message: format!(
-                "invalid value {limit} for parameter limit: expected 1 to {MAX_LIMIT}"
-            ),
+            message: Text::new("invalid_range")
+                .arg("value", limit)
+                .arg("name", "limit")
+                .arg("min", 1)
+                .arg("max", MAX_LIMIT),
         }),
     }
 }
@@ -51,10 +53,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<AuditList>, ApiError> {
-    let Query(query) = query.map_err(|rejection| ApiError::BadRequest {
-        code: "invalid_query",
-        message: format!("invalid query string: {}", rejection.body_text()),
-    })?;
+    let Query(query) = query.map_err(crate::api::invalid_query)?;
     let items = state
         .store
         .audit_events(query.before, limit(&query)?)

@@ -26,6 +26,7 @@ use maud::html;
 use serde_json::json;
 
 use crate::AppState;
+use crate::error::{Text, json_error};
 use crate::lang::negotiate;
 use crate::layout::{other, page};
 use crate::policy::{self, Access};
@@ -153,7 +154,7 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Princip
             Ok(None) => Err(json_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_api_key",
-                "the API key is unknown, revoked or malformed; create one with `cityai apikey create`",
+                Text::new("invalid_api_key"),
             )),
             Err(err) => Err(internal(&err)),
         };
@@ -180,16 +181,8 @@ fn internal(err: &dyn std::error::Error) -> Response {
     json_error(
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal",
-        t(cityai_core::Lang::En, "error.internal"),
+        Text::new("internal"),
     )
-}
-
-fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({"error": {"code": code, "message": message}})),
-    )
-        .into_response()
 }
 
 fn is_api(path: &str) -> bool {
@@ -297,7 +290,7 @@ async fn check_csrf(
             json_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "form_too_large",
-                "the form is larger than 64 KiB",
+                Text::new("form_too_large"),
             )
         })?;
         if sent.is_none() {
@@ -318,7 +311,7 @@ async fn check_csrf(
             return Err(json_error(
                 StatusCode::FORBIDDEN,
                 "csrf_token_invalid",
-                "missing or wrong CSRF token: send the session's token in the x-csrf-token header, or use an API key",
+                Text::new("csrf_token_invalid"),
             ));
         }
         let content = html! { p.error role="alert" { (t(lang, "auth.csrf_invalid")) } };
@@ -352,7 +345,7 @@ fn unauthenticated(state: &AppState, request: &Request) -> Response {
         let mut response = json_error(
             StatusCode::UNAUTHORIZED,
             "unauthenticated",
-            "sign in first: send an API key as `Authorization: Bearer KEY`, or a session cookie",
+            Text::new("unauthenticated"),
         );
         response
             .headers_mut()
@@ -374,7 +367,7 @@ fn forbidden(state: &AppState, headers: &HeaderMap, query: Option<&str>, path: &
         return json_error(
             StatusCode::FORBIDDEN,
             "forbidden",
-            "your role may not use this route; ask an administrator if you need it",
+            Text::new("role_forbidden"),
         );
     }
     let query_lang = query.and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")));

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::api::{invalid_body, invalid_query};
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::{ApiError, Text};
 
 /// The window measured mode reads by default, in days.
 pub(crate) const MEASURED_WINDOW_DAYS: i64 = 365;
@@ -31,20 +31,21 @@ type Created = Result<(StatusCode, Json<Value>), ApiError>;
 /// Maps a service failure to the API's error envelope.
 pub(crate) fn service_error(err: ServiceError) -> ApiError {
     match err {
-        ServiceError::Invalid(message) => ApiError::BadRequest {
+        ServiceError::Invalid(reason) => ApiError::BadRequest {
             code: "invalid_input",
-            message,
+            message: Text::new("invalid_input").arg("reason", reason),
         },
         ServiceError::Lineage(violations) => ApiError::Conflict {
             code: "lineage_violation",
-            message: ServiceError::Lineage(violations).to_string(),
+            message: Text::new("lineage_violation")
+                .arg("reason", ServiceError::Lineage(violations)),
         },
         ServiceError::Store(err) => store_error(err),
         other => {
             tracing::error!(error = %other, "framework service failed");
             ApiError::Unavailable {
                 code: "framework_unavailable",
-                message: "the framework service failed; try again later".to_owned(),
+                message: Text::new("framework_unavailable"),
             }
         }
     }
@@ -55,11 +56,11 @@ pub(crate) fn store_error(err: StoreError) -> ApiError {
     match err {
         StoreError::FrameworkNotFound { .. } => ApiError::BadRequest {
             code: "unknown_reference",
-            message: err.to_string(),
+            message: Text::new("unknown_reference").arg("reason", &err),
         },
         StoreError::FrameworkDuplicate { .. } => ApiError::Conflict {
             code: "duplicate_code",
-            message: err.to_string(),
+            message: Text::new("duplicate_code").arg("reason", &err),
         },
         other => ApiError::Internal(other),
     }
@@ -72,8 +73,7 @@ fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
 fn id_of(id: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {
     id.map(|Path(id)| id).map_err(|_| ApiError::BadRequest {
         code: "invalid_id",
-        message: "invalid id: expected a whole number such as /api/v1/framework/models/3"
-            .to_owned(),
+        message: Text::new("invalid_framework_id"),
     })
 }
 
@@ -276,8 +276,7 @@ pub(crate) async fn create_session(
     if new.place.chars().count() > 200 || new.place.chars().any(char::is_control) {
         return Err(ApiError::BadRequest {
             code: "invalid_input",
-            message: "invalid place: use at most 200 characters without control characters"
-                .to_owned(),
+            message: Text::new("invalid_place"),
         });
     }
     services::check_date("starts_on", new.starts_on).map_err(service_error)?;
@@ -333,7 +332,7 @@ pub(crate) async fn calculate_roi(payload: Result<Json<RoiInputs>, JsonRejection
     let inputs = body(payload)?;
     let result = estimate(&inputs).map_err(|err| ApiError::BadRequest {
         code: "invalid_input",
-        message: err.to_string(),
+        message: Text::new("invalid_input").arg("reason", err),
     })?;
     Ok(Json(json!({ "inputs": inputs, "estimate": result })))
 }
@@ -362,7 +361,9 @@ pub(crate) async fn assumptions(
         .ok_or(ApiError::NotFound)?;
     serde_json::from_value(saved.inputs).map_err(|err| ApiError::Conflict {
         code: "invalid_scenario",
-        message: format!("saved scenario {id} no longer reads as calculator inputs: {err}"),
+        message: Text::new("invalid_scenario")
+            .arg("id", id)
+            .arg("reason", err),
     })
 }
 
@@ -376,7 +377,11 @@ pub(crate) async fn measured_roi(
     if !(1..=3650).contains(&days) {
         return Err(ApiError::BadRequest {
             code: "invalid_query",
-            message: format!("invalid days {days}: use a whole number from 1 to 3650"),
+            message: Text::new("invalid_range")
+                .arg("value", days)
+                .arg("name", "days")
+                .arg("min", 1)
+                .arg("max", 3650),
         });
     }
     let assumptions = assumptions(&state, params.scenario).await?;
@@ -419,12 +424,12 @@ pub(crate) async fn save_roi_scenario(
     if new.name.trim().is_empty() || new.name.chars().count() > 200 {
         return Err(ApiError::BadRequest {
             code: "invalid_input",
-            message: "invalid name: give 1 to 200 characters".to_owned(),
+            message: Text::new("invalid_name"),
         });
     }
     new.inputs.validate().map_err(|err| ApiError::BadRequest {
         code: "invalid_input",
-        message: err.to_string(),
+        message: Text::new("invalid_input").arg("reason", err),
     })?;
     let id = state
         .store

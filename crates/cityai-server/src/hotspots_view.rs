@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::{ApiError, Text};
 use crate::lang::{negotiate, set_cookie};
 use crate::layout::{other, page};
 
@@ -44,9 +44,9 @@ fn day(
     };
     let invalid = || ApiError::BadRequest {
         code: "invalid_parameter",
-        message: format!(
-            "invalid value {value:?} for parameter {name}: expected a date such as 2019-06-30"
-        ),
+        message: Text::new("invalid_date_parameter")
+            .arg("value", value)
+            .arg("name", name),
     };
     let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| invalid())?;
     state
@@ -69,7 +69,11 @@ async fn load(
     if !(1..=500).contains(&top) {
         return Err(ApiError::BadRequest {
             code: "invalid_parameter",
-            message: format!("invalid value {top} for parameter top: expected 1 to 500"),
+            message: Text::new("invalid_range")
+                .arg("value", top)
+                .arg("name", "top")
+                .arg("min", 1)
+                .arg("max", 500),
         });
     }
     // Handlers rank only their own department's requests. The default view, every request
@@ -81,15 +85,15 @@ async fn load(
         cityai_services::hotspots::hotspots(&state.store, from, to, department, top).await
     };
     let (hotspots, requests_considered) = result.map_err(|err| match err {
-        cityai_services::ServiceError::Invalid(message) => ApiError::BadRequest {
+        cityai_services::ServiceError::Invalid(reason) => ApiError::BadRequest {
             code: "invalid_parameter",
-            message,
+            message: Text::new("invalid_input").arg("reason", reason),
         },
         other => {
             tracing::error!(error = %other, "ranking hot spots failed");
             ApiError::Unavailable {
                 code: "hotspots_failed",
-                message: "ranking hot spots failed; try again later".to_owned(),
+                message: Text::new("hotspots_failed"),
             }
         }
     })?;
@@ -105,10 +109,7 @@ pub(crate) async fn list(
     Extension(principal): Extension<Principal>,
     params: Result<Query<HotspotParams>, QueryRejection>,
 ) -> Result<Json<HotspotList>, ApiError> {
-    let Query(params) = params.map_err(|rejection| ApiError::BadRequest {
-        code: "invalid_query",
-        message: format!("invalid query string: {}", rejection.body_text()),
-    })?;
+    let Query(params) = params.map_err(crate::api::invalid_query)?;
     load(&state, &principal, &params).await.map(Json)
 }
 
@@ -167,7 +168,7 @@ pub(crate) async fn page_view(
         ),
         Err(err) => {
             let message = match &err {
-                ApiError::BadRequest { message, .. } => message.clone(),
+                ApiError::BadRequest { message, .. } => message.render(lang),
                 _ => t(lang, "error.internal").to_owned(),
             };
             (

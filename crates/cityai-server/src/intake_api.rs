@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::{ApiError, Text};
 use crate::metrics::IntakeOutcome;
 
 /// The body of `POST /api/v1/requests`.
@@ -41,11 +41,7 @@ pub(crate) async fn submit(
 ) -> Result<impl IntoResponse, ApiError> {
     let Json(body) = body.map_err(|rejection| ApiError::BadRequest {
         code: "invalid_body",
-        message: format!(
-            "invalid JSON body ({}): send an object with at least the request text, such as \
-             {{\"body\": \"幸福路12号的路灯坏了\"}}",
-            rejection.body_text()
-        ),
+        message: Text::new("invalid_intake_body").arg("detail", rejection.body_text()),
     })?;
     let channel = match body.channel.as_deref() {
         None | Some("web") => Channel::Web,
@@ -53,10 +49,7 @@ pub(crate) async fn submit(
         Some(other) => {
             return Err(ApiError::BadRequest {
                 code: "invalid_channel",
-                message: format!(
-                    "channel {other:?} cannot be used here: send \"web\", or \"hotline\" for \
-                     calls taken by an operator"
-                ),
+                message: Text::new("invalid_channel").arg("value", other),
             });
         }
     };
@@ -106,16 +99,16 @@ pub(crate) async fn take_in(state: &AppState, submission: Submission) -> Result<
             }
             Ok(receipt)
         }
-        Err(ServiceError::Invalid(message)) => Err(ApiError::BadRequest {
+        Err(ServiceError::Invalid(reason)) => Err(ApiError::BadRequest {
             code: "invalid_request",
-            message,
+            message: Text::new("invalid_input").arg("reason", reason),
         }),
         Err(ServiceError::Store(err)) => Err(ApiError::Internal(err)),
         Err(other) => {
             tracing::error!(error = %other, "intake failed");
             Err(ApiError::Unavailable {
                 code: "intake_failed",
-                message: "the request could not be taken in; try again".to_owned(),
+                message: Text::new("intake_failed"),
             })
         }
     }
@@ -143,9 +136,7 @@ pub(crate) async fn status_by_token(
     if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::BadRequest {
             code: "invalid_token",
-            message: "invalid token: expected the 32 hexadecimal characters given when the \
-                      request was taken in"
-                .to_owned(),
+            message: Text::new("invalid_token"),
         });
     }
     let request = state

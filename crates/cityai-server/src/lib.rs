@@ -306,6 +306,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::localize,
+        ))
         .fallback(console::not_found)
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

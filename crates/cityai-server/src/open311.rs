@@ -354,7 +354,7 @@ async fn post_request(
             return Err(Open311Error::bad_request(tf(
                 lang,
                 "open311.rejected",
-                &[("error", &message)],
+                &[("error", &message.render(lang))],
             )));
         }
         Err(ApiError::Internal(err)) => return Err(internal(err, lang)),

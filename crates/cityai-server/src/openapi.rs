@@ -286,7 +286,7 @@ fn document() -> Value {
             },
             "parameters": {
                 "RequestId": {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}},
-                "Lang": {"name": "lang", "in": "query", "required": false, "description": "Language of the texts that the response generates, such as labels, summaries and answers. Error messages are in English.", "schema": {"type": "string", "enum": ["zh-CN", "en"]}}
+                "Lang": {"name": "lang", "in": "query", "required": false, "description": "Language of the texts that the response generates, such as labels, summaries, answers and error messages. Without it, error messages follow the language cookie, then Accept-Language, then the server default; Content-Language names the language used.", "schema": {"type": "string", "enum": ["zh-CN", "en"]}}
             },
             "schemas": {
                 "Error": {

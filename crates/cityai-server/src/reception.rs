@@ -29,7 +29,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::auth::{CSRF_FIELD, LOGIN_CSRF_COOKIE, append_cookie, client_ip, cookie, cookie_header};
-use crate::error::ApiError;
+use crate::error::{ApiError, Text, json_error};
 use crate::lang::{negotiate, set_cookie};
 use crate::layout::{other, page};
 
@@ -155,15 +155,12 @@ pub(crate) async fn chat_api(
         return Ok(too_many(wait));
     }
     let body: Result<Json<ChatBody>, JsonRejection> = request.extract().await;
-    let Json(body) = body.map_err(|rejection| ApiError::BadRequest {
-        code: "invalid_body",
-        message: format!("invalid JSON body: {}", rejection.body_text()),
-    })?;
+    let Json(body) = body.map_err(|rejection| ApiError::invalid_body(rejection.body_text()))?;
     let lang = match body.lang.as_deref() {
         None => state.default_lang,
         Some(tag) => tag.parse().map_err(|_| ApiError::BadRequest {
             code: "invalid_lang",
-            message: format!("invalid lang {tag:?}: send \"zh-CN\" or \"en\""),
+            message: Text::new("invalid_lang").arg("value", tag),
         })?,
     };
     let reply = converse(&state, body.conversation.as_deref(), &body.message, lang).await?;
@@ -171,18 +168,13 @@ pub(crate) async fn chat_api(
 }
 
 fn too_many(wait: Duration) -> Response {
-    let mut response = (
+    let mut response = json_error(
         StatusCode::TOO_MANY_REQUESTS,
-        Json(json!({"error": {
-            "code": "rate_limited",
-            "message": format!(
-                "more than {} messages in a minute from this address: wait {} seconds",
-                MessageLimiter::PER_ADDRESS,
-                wait.as_secs().max(1)
-            ),
-        }})),
-    )
-        .into_response();
+        "rate_limited",
+        Text::new("rate_limited")
+            .arg("max", MessageLimiter::PER_ADDRESS)
+            .arg("seconds", wait.as_secs().max(1)),
+    );
     if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
@@ -211,27 +203,23 @@ async fn converse(
     if let Some(reason) = assistant_closed(state).await? {
         return Err(ApiError::Unavailable {
             code: "assistant_unavailable",
-            message: format!(
-                "the reception assistant is unavailable because {reason}: call the 12345 \
-                 citizen hotline, or submit the request through Open311 or POST /api/v1/requests"
-            ),
+            message: Text::new("assistant_unavailable").arg("reason", reason),
         });
     }
     let message = message.trim();
     if message.is_empty() {
         return Err(ApiError::BadRequest {
             code: "empty_message",
-            message: "the message is empty: write what you want to ask or report".to_owned(),
+            message: Text::new("empty_message"),
         });
     }
     let chars = message.chars().count();
     if chars > MAX_MESSAGE_CHARS {
         return Err(ApiError::BadRequest {
             code: "message_too_long",
-            message: format!(
-                "the message has {chars} characters, more than the {MAX_MESSAGE_CHARS} allowed: \
-                 shorten it or send it in parts"
-            ),
+            message: Text::new("message_too_long")
+                .arg("chars", chars)
+                .arg("max", MAX_MESSAGE_CHARS),
         });
     }
 
@@ -352,10 +340,7 @@ async fn load_conversation(
     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::BadRequest {
             code: "invalid_conversation",
-            message: format!(
-                "invalid conversation {id:?}: send the 32 hexadecimal characters a previous \
-                 reply returned, or leave it out to start a new conversation"
-            ),
+            message: Text::new("invalid_conversation").arg("value", id),
         });
     }
     let stored = state
@@ -367,10 +352,7 @@ async fn load_conversation(
     if turns.len() / 2 >= MAX_EXCHANGES {
         return Err(ApiError::Conflict {
             code: "conversation_full",
-            message: format!(
-                "the conversation has reached {MAX_EXCHANGES} messages: start a new one by \
-                 leaving out conversation"
-            ),
+            message: Text::new("conversation_full").arg("max", MAX_EXCHANGES),
         });
     }
     let dialogue = stored

@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::{ApiError, Text};
 
 /// How far ahead a re-review counts as due, in days.
 pub(crate) const DUE_HORIZON_DAYS: i64 = 30;
@@ -38,26 +38,26 @@ pub(crate) fn store_error(err: StoreError) -> ApiError {
     match err {
         StoreError::AiApplicationNotFound(code) => ApiError::Missing {
             code: "unknown_application",
-            message: format!(
-                "AI application {code:?} not found: list the codes at /api/v1/register/applications"
-            ),
+            message: Text::new("unknown_application").arg("value", code),
         },
         StoreError::NotFound { what, key } => ApiError::Missing {
             code: "not_found",
-            message: format!("{what} {key} not found"),
+            message: Text::new("register_not_found")
+                .arg("what", what)
+                .arg("key", key),
         },
         StoreError::AiApplicationExists(_)
         | StoreError::StageMove { .. }
         | StoreError::ApprovalRequired { .. }
         | StoreError::ReviewDecided(_) => ApiError::Conflict {
             code: "register_conflict",
-            message: err.to_string(),
+            message: Text::new("register_conflict").arg("reason", &err),
         },
         StoreError::InvalidValue { .. }
         | StoreError::UnknownAiCategory(_)
         | StoreError::RegisterRule(_) => ApiError::BadRequest {
             code: "invalid_value",
-            message: err.to_string(),
+            message: Text::new("invalid_input").arg("reason", &err),
         },
         other => ApiError::Internal(other),
     }
@@ -67,15 +67,15 @@ pub(crate) fn store_error(err: StoreError) -> ApiError {
 pub(crate) fn service_error(err: ServiceError) -> ApiError {
     match err {
         ServiceError::Store(err) => store_error(err),
-        ServiceError::Invalid(message) => ApiError::BadRequest {
+        ServiceError::Invalid(reason) => ApiError::BadRequest {
             code: "invalid_value",
-            message,
+            message: Text::new("invalid_input").arg("reason", reason),
         },
         other => {
             tracing::error!(error = %other, "a register step failed");
             ApiError::Unavailable {
                 code: "register_failed",
-                message: "the register step failed; try again".to_owned(),
+                message: Text::new("register_failed"),
             }
         }
     }
@@ -90,7 +90,9 @@ fn path<T>(path: Result<Path<T>, PathRejection>, what: &str) -> Result<T, ApiErr
     path.map(|Path(value)| value)
         .map_err(|rejection| ApiError::BadRequest {
             code: "invalid_path",
-            message: format!("invalid {what} in the path: {}", rejection.body_text()),
+            message: Text::new("invalid_path")
+                .arg("what", what)
+                .arg("detail", rejection.body_text()),
         })
 }
 
@@ -105,16 +107,18 @@ fn parse_time(field: &str, value: &str) -> Result<DateTime<Utc>, ApiError> {
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| ApiError::BadRequest {
             code: "invalid_value",
-            message: format!(
-                "invalid {field} {value:?}: give a date such as 2027-01-31 or an RFC 3339 time"
-            ),
+            message: Text::new("invalid_time")
+                .arg("name", field)
+                .arg("value", value),
         })
 }
 
 fn parse_date(field: &str, value: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| ApiError::BadRequest {
         code: "invalid_value",
-        message: format!("invalid {field} {value:?}: give a date such as 2027-01-31"),
+        message: Text::new("invalid_date")
+            .arg("name", field)
+            .arg("value", value),
     })
 }
 
@@ -241,7 +245,7 @@ pub(crate) async fn set_stage(
     if request.reason.trim().is_empty() {
         return Err(ApiError::BadRequest {
             code: "invalid_value",
-            message: "the reason is empty: say why the stage changes".to_owned(),
+            message: Text::new("empty_stage_reason"),
         });
     }
     let updated = state
@@ -311,9 +315,7 @@ pub(crate) async fn open_review(
     if request.kind == ReviewKind::Installation {
         return Err(ApiError::BadRequest {
             code: "invalid_value",
-            message: "kind installation is recorded only when CityAI registers its own \
-                      features: use high_risk, social_experiment, generated_content or re_review"
-                .to_owned(),
+            message: Text::new("installation_review"),
         });
     }
     let review = state
@@ -364,7 +366,7 @@ fn new_decision(request: &DecisionBody) -> Result<NewDecision, ApiError> {
     };
     let missing = |field: &str| ApiError::BadRequest {
         code: "invalid_value",
-        message: format!("{field} is missing: an approval needs an end and a re-review date"),
+        message: Text::new("approval_date_missing").arg("name", field),
     };
     let (valid_until, re_review_on) = if request.decision == Decision::Rejected {
         // A rejection has no validity; the dates are stored empty.
@@ -444,16 +446,13 @@ pub(crate) async fn record_monitoring(
             if request.figures.is_some() {
                 return Err(ApiError::BadRequest {
                     code: "invalid_value",
-                    message: "measured figures are counted by CityAI: leave figures out, or \
-                              send source \"reported\""
-                        .to_owned(),
+                    message: Text::new("measured_figures"),
                 });
             }
             if to <= from {
                 return Err(ApiError::BadRequest {
                     code: "invalid_value",
-                    message: "the period ends before it starts: give an end after the start"
-                        .to_owned(),
+                    message: Text::new("period_reversed"),
                 });
             }
             register_service::record_measured(&state.store, &code, from, to, &actor)
@@ -463,9 +462,7 @@ pub(crate) async fn record_monitoring(
         MonitoringSource::Reported => {
             let figures = request.figures.ok_or_else(|| ApiError::BadRequest {
                 code: "invalid_value",
-                message: "figures are missing: send the reported figures as an object of \
-                          name to number"
-                    .to_owned(),
+                message: Text::new("figures_missing"),
             })?;
             state
                 .store
@@ -821,7 +818,9 @@ pub(crate) async fn export(
         }
         other => Err(ApiError::Missing {
             code: "unknown_format",
-            message: format!("unknown export format {other:?}: use {EXPORT_FORMATS}"),
+            message: Text::new("unknown_format")
+                .arg("value", other)
+                .arg("choices", EXPORT_FORMATS),
         }),
     }
 }

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::{ApiError, Text};
 
 /// The longest reply text the API checks, in characters: ten times the longest official
 /// reply in the teddy2020 message-board data, so a real reply always fits and one request
@@ -129,35 +129,29 @@ pub(crate) async fn check_api(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Json(body) = body.map_err(|rejection| ApiError::BadRequest {
         code: "invalid_body",
-        message: format!(
-            "invalid JSON body: {}; send {{\"request_id\": 42, \"reply\": \"...\"}}",
-            rejection.body_text()
-        ),
+        message: Text::new("invalid_reply_body").arg("detail", rejection.body_text()),
     })?;
     let lang = match body.lang.as_deref() {
-        Some(tag) => tag
-            .parse::<Lang>()
-            .map_err(|message| ApiError::BadRequest {
-                code: "invalid_lang",
-                message,
-            })?,
+        Some(tag) => tag.parse::<Lang>().map_err(|_| ApiError::BadRequest {
+            code: "invalid_lang",
+            message: Text::new("invalid_lang").arg("value", tag),
+        })?,
         None => state.default_lang,
     };
     let reply = body.reply.trim();
     if reply.is_empty() {
         return Err(ApiError::BadRequest {
             code: "invalid_reply",
-            message: "the reply is empty; send the reply text in \"reply\"".to_owned(),
+            message: Text::new("empty_reply_check"),
         });
     }
     let chars = reply.chars().count();
     if chars > MAX_REPLY_CHARS {
         return Err(ApiError::BadRequest {
             code: "invalid_reply",
-            message: format!(
-                "the reply has {chars} characters, more than the {MAX_REPLY_CHARS} checked; \
-                 send the reply text alone"
-            ),
+            message: Text::new("reply_too_long")
+                .arg("chars", chars)
+                .arg("max", MAX_REPLY_CHARS),
         });
     }
     let replied_at = match body.replied_at.as_deref() {
@@ -165,10 +159,7 @@ pub(crate) async fn check_api(
             .map(|at| at.with_timezone(&Utc))
             .map_err(|_| ApiError::BadRequest {
                 code: "invalid_replied_at",
-                message: format!(
-                    "invalid replied_at {value:?}: expected an RFC 3339 time such as \
-                     2019-11-01T15:19:48+08:00"
-                ),
+                message: Text::new("invalid_replied_at").arg("value", value),
             })?,
         None => Utc::now(),
     };

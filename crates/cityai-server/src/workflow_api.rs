@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::api::{invalid_body, invalid_query, path_id, visible_request};
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::{ApiError, Text};
 
 /// Returns every event of a request, oldest first.
 pub(crate) async fn timeline(
@@ -130,11 +130,9 @@ pub(crate) async fn save_reply(
         _ => {
             return Err(ApiError::BadRequest {
                 code: "unknown_draft",
-                message: format!(
-                    "draft {} is not a draft of request {id}: send the id from \
-                     GET /api/v1/requests/{id}/reply",
-                    body.draft_id
-                ),
+                message: Text::new("unknown_draft")
+                    .arg("draft", body.draft_id)
+                    .arg("id", id),
             });
         }
     }
@@ -164,19 +162,17 @@ pub(crate) async fn save_reply(
 
 fn reply_error(err: ServiceError) -> ApiError {
     match err {
-        ServiceError::Invalid(message) => ApiError::BadRequest {
+        ServiceError::Invalid(reason) => ApiError::BadRequest {
             code: "fill_in_left",
-            message,
+            message: Text::new("fill_in_left").arg("reason", reason),
         },
         ServiceError::Store(StoreError::EmptyReply) => ApiError::BadRequest {
             code: "empty_reply",
-            message: "the reply text is empty: write the reply before saving it".to_owned(),
+            message: Text::new("empty_reply"),
         },
         ServiceError::Store(StoreError::DraftClosed(draft)) => ApiError::Conflict {
             code: "draft_closed",
-            message: format!(
-                "draft {draft} was already approved or replaced: fetch the current draft first"
-            ),
+            message: Text::new("draft_closed").arg("draft", draft),
         },
         ServiceError::Store(StoreError::RequestNotFound(_)) => ApiError::NotFound,
         ServiceError::Store(err) => ApiError::Internal(err),
@@ -184,7 +180,7 @@ fn reply_error(err: ServiceError) -> ApiError {
             tracing::error!(error = %other, "drafting a reply failed");
             ApiError::Unavailable {
                 code: "drafting_failed",
-                message: "the draft could not be written; try again".to_owned(),
+                message: Text::new("drafting_failed"),
             }
         }
     }
@@ -216,10 +212,7 @@ pub(crate) async fn next_in_triage(
                 .parse::<i64>()
                 .map_err(|_| ApiError::BadRequest {
                     code: "invalid_parameter",
-                    message: format!(
-                        "invalid value {after:?} for parameter after: expected a request id, \
-                     a whole number such as 42"
-                    ),
+                    message: Text::new("invalid_after").arg("value", after),
                 })
         })
         .transpose()?;

@@ -190,7 +190,7 @@ async fn intake_rejects_bad_submissions() {
             "invalid_request",
             "both or neither",
         ),
-        (json!([]), "invalid_body", "such as"),
+        (json!([]), "invalid_body", "{\"body\": "),
         (
             json!({"body": "路灯坏了", "channel": "open311"}),
             "invalid_channel",
@@ -509,8 +509,114 @@ async fn api_takes_request_to_approved_reply() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(invalid["error"]["code"], "invalid_parameter");
     let message = invalid["error"]["message"].as_str().unwrap();
-    assert!(message.contains("\"abc\""), "{message}");
+    assert!(message.contains("“abc”"), "{message}");
     assert!(message.contains("after"), "{message}");
+}
+
+/// Sends `path` with `headers` and returns the status, the `Content-Language` header and the
+/// error message.
+async fn error_message(
+    test: &TestApp,
+    path: &str,
+    headers: &[(header::HeaderName, &str)],
+) -> (StatusCode, String, String) {
+    let mut builder = Request::get(path);
+    for (name, value) in headers {
+        builder = builder.header(name, *value);
+    }
+    let response = router(test.state.clone())
+        .oneshot(builder.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let language = response
+        .headers()
+        .get(header::CONTENT_LANGUAGE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    let message = body["error"]["message"].as_str().unwrap().to_owned();
+    (status, language, message)
+}
+
+#[tokio::test]
+async fn api_errors_speak_the_callers_language() {
+    let test = test_app().await;
+    let bearer = format!("Bearer {}", test.operator_key);
+    let auth = (header::AUTHORIZATION, bearer.as_str());
+    let path = "/api/v1/requests/999999";
+
+    // The server's default language (zh-CN here) when the caller names none.
+    let (status, language, message) = error_message(&test, path, std::slice::from_ref(&auth)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(language, "zh-CN");
+    assert_eq!(
+        message,
+        "未找到诉求 999999：可用 GET /api/v1/requests 列出您能查看的诉求"
+    );
+
+    // Accept-Language, the console's language cookie and ?lang= each choose English.
+    let english =
+        "request 999999 not found: list the requests you may see with GET /api/v1/requests";
+    for headers in [
+        vec![auth.clone(), (header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")],
+        vec![auth.clone(), (header::COOKIE, "cityai_lang=en")],
+    ] {
+        let (_, language, message) = error_message(&test, path, &headers).await;
+        assert_eq!(language, "en");
+        assert_eq!(message, english);
+    }
+    let (_, _, message) = error_message(
+        &test,
+        &format!("{path}?lang=en"),
+        std::slice::from_ref(&auth),
+    )
+    .await;
+    assert_eq!(message, english);
+
+    // ?lang= wins over Accept-Language, and errors raised before any handler runs follow it.
+    let (status, language, message) = error_message(
+        &test,
+        "/api/v1/requests?lang=zh-CN",
+        &[(header::ACCEPT_LANGUAGE, "en")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(language, "zh-CN");
+    assert!(message.starts_with("请先登录"), "{message}");
+    let (status, _, message) = error_message(
+        &test,
+        "/api/v1/requests",
+        &[
+            (header::AUTHORIZATION, "Bearer wrong"),
+            (header::ACCEPT_LANGUAGE, "en"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(message.starts_with("the API key is unknown"), "{message}");
+
+    // A hint from the catalogues inside the message follows the same language.
+    let (status, _, message) = error_message(
+        &test,
+        "/api/v1/requests?size=0",
+        std::slice::from_ref(&auth),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(message.contains("“0”"), "{message}");
+    assert!(!message.is_ascii(), "{message}");
+    let (_, _, message) = error_message(
+        &test,
+        "/api/v1/requests?size=0",
+        &[auth, (header::ACCEPT_LANGUAGE, "en")],
+    )
+    .await;
+    assert_eq!(
+        message,
+        "invalid value \"0\" for parameter size: the page size must be a whole number from 1 to 500"
+    );
 }
 
 #[tokio::test]

@@ -562,7 +562,7 @@ async fn invalid_input_is_rejected_with_the_fix() {
         reply["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("2001 characters")
+            .contains("2001 个字符")
     );
     let (status, reply) = say(&test, Some("not-an-id"), "你好").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
