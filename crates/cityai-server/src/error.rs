@@ -171,6 +171,20 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// Renders the error in `lang`, for handlers whose body names the language; the
+    /// [`localize`] middleware leaves the response as it is.
+    pub(crate) fn into_response_in(self, lang: Lang) -> Response {
+        let (status, code, message) = self.parts();
+        let body = json!({"error": {"code": code, "message": message.render(lang)}});
+        let mut response = (status, Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert(CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
+        response
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();

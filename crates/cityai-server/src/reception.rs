@@ -163,8 +163,11 @@ pub(crate) async fn chat_api(
             message: Text::new("invalid_lang").arg("value", tag),
         })?,
     };
-    let reply = converse(&state, body.conversation.as_deref(), &body.message, lang).await?;
-    Ok(Json(reply).into_response())
+    // From here on the body has named the language, and errors speak it.
+    match converse(&state, body.conversation.as_deref(), &body.message, lang).await {
+        Ok(reply) => Ok(Json(reply).into_response()),
+        Err(err) => Ok(err.into_response_in(lang)),
+    }
 }
 
 fn too_many(wait: Duration) -> Response {

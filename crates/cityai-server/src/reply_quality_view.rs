@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use cityai_core::i18n::{t, tf};
@@ -126,18 +127,37 @@ pub(crate) async fn check_api(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     body: Result<Json<QualityBody>, JsonRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let Json(body) = body.map_err(|rejection| ApiError::BadRequest {
-        code: "invalid_body",
-        message: Text::new("invalid_reply_body").arg("detail", rejection.body_text()),
+) -> Result<Json<serde_json::Value>, Response> {
+    let Json(body) = body.map_err(|rejection| {
+        ApiError::BadRequest {
+            code: "invalid_body",
+            message: Text::new("invalid_reply_body").arg("detail", rejection.body_text()),
+        }
+        .into_response()
     })?;
     let lang = match body.lang.as_deref() {
-        Some(tag) => tag.parse::<Lang>().map_err(|_| ApiError::BadRequest {
-            code: "invalid_lang",
-            message: Text::new("invalid_lang").arg("value", tag),
+        Some(tag) => tag.parse::<Lang>().map_err(|_| {
+            ApiError::BadRequest {
+                code: "invalid_lang",
+                message: Text::new("invalid_lang").arg("value", tag),
+            }
+            .into_response()
         })?,
         None => state.default_lang,
     };
+    // From here on the body has named the language, and errors speak it.
+    check_in(&state, &principal, &body, lang)
+        .await
+        .map_err(|err| err.into_response_in(lang))
+}
+
+/// Checks the reply of `body` once its language is known.
+async fn check_in(
+    state: &AppState,
+    principal: &Principal,
+    body: &QualityBody,
+    lang: Lang,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let reply = body.reply.trim();
     if reply.is_empty() {
         return Err(ApiError::BadRequest {
@@ -164,8 +184,8 @@ pub(crate) async fn check_api(
         None => Utc::now(),
     };
 
-    let request = crate::api::visible_request(&state, &principal, body.request_id).await?;
-    let report = check(&request, reply, Some(replied_at), &state);
+    let request = crate::api::visible_request(state, principal, body.request_id).await?;
+    let report = check(&request, reply, Some(replied_at), state);
     Ok(Json(json!({
         "request_id": body.request_id,
         "replied_at": cityai_core::time::to_storage(replied_at),

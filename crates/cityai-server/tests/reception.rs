@@ -569,6 +569,27 @@ async fn invalid_input_is_rejected_with_the_fix() {
     assert_eq!(reply["error"]["code"], "invalid_conversation");
     let (status, _) = say(&test, Some(&"a".repeat(32)), "你好").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The language named in the body wins over the server's default for the error too.
+    let response = router(test.state.clone())
+        .oneshot(
+            Request::post("/api/v1/reception")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    json!({"message": " ", "lang": "en"}).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.headers()[header::CONTENT_LANGUAGE], "en");
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let reply: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        reply["error"]["message"],
+        "the message is empty: write what you want to ask or report"
+    );
 }
 
 #[tokio::test]

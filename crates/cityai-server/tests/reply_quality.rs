@@ -288,6 +288,19 @@ async fn api_rejects_bad_input_with_the_fix() {
     let (status, _) =
         post_quality(&test.app, Role::Reviewer, &quality_body(99, GOOD_REPLY, "")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Errors follow the language named in the body, and the server's default without it.
+    for (lang, expected) in [
+        ("", "答复为空：请在 \"reply\" 中发送答复内容"),
+        (
+            r#","lang":"en""#,
+            "the reply is empty; send the reply text in \"reply\"",
+        ),
+    ] {
+        let (_, text) = post_quality(&test.app, Role::Reviewer, &quality_body(1, "  ", lang)).await;
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["error"]["message"], expected, "{text}");
+    }
 }
 
 #[tokio::test]
