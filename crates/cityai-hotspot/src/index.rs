@@ -63,11 +63,12 @@ pub struct HotspotIndex {
     site_blocks: FxHashMap<String, Vec<u32>>,
     band_buckets: FxHashMap<u64, Vec<u32>>,
     parent: Vec<u32>,
-    /// Every link found, with its evidence; ranking splits components along them.
-    /// NOTE: this grows with the links, not the requests. Real hot-spot messages give under
-    /// one link per request. Intake that repeats a few texts at a few places, as the API load
-    /// benchmark does, gives about 150: hundreds of megabytes per 20,000 requests.
-    links: Vec<DuplicateLink>,
+    /// Every link found, as the positions of its two requests; ranking splits components
+    /// along them. Eight bytes a link: intake that repeats a few texts at a few places gives
+    /// up to a few hundred links per request, where real hot-spot messages give under one.
+    edges: Vec<(u32, u32)>,
+    /// The links of the last batch with their evidence, for the caller to store.
+    last_links: Vec<DuplicateLink>,
 }
 
 /// What one call of [`HotspotIndex::add_batch`] changed.
@@ -153,7 +154,8 @@ impl HotspotIndex {
             site_blocks: FxHashMap::default(),
             band_buckets: FxHashMap::default(),
             parent: Vec::new(),
-            links: Vec::new(),
+            edges: Vec::new(),
+            last_links: Vec::new(),
         })
     }
 
@@ -167,9 +169,16 @@ impl HotspotIndex {
         self.requests.is_empty()
     }
 
-    /// Every duplicate link found so far, each pair once, `id` being the later-added request.
-    pub fn links(&self) -> &[DuplicateLink] {
-        &self.links
+    /// Returns the number of duplicate links found so far.
+    pub fn link_count(&self) -> usize {
+        self.edges.len()
+    }
+
+    /// Returns the duplicate links that the last [`HotspotIndex::add_batch`] found, with their
+    /// evidence, each pair once, `id` being the later-added request. Earlier batches' links
+    /// are kept only as pairs of requests, which is all that ranking needs.
+    pub fn last_links(&self) -> &[DuplicateLink] {
+        &self.last_links
     }
 
     /// Adds a batch of requests, links each to the requests already in the index and to the
@@ -215,12 +224,14 @@ impl HotspotIndex {
         let found = parallel_map(new_positions, |position| self.links_of(position));
         let mut pairs_compared = 0;
         let mut links_found = 0;
+        self.last_links.clear();
         for (compared, links) in found {
             pairs_compared += compared;
             for (other, link) in links {
                 let here = self.positions[&link.id];
                 self.union(here, other);
-                self.links.push(link);
+                self.edges.push((here, other));
+                self.last_links.push(link);
                 links_found += 1;
             }
         }
@@ -389,8 +400,7 @@ impl HotspotIndex {
     /// Lists the linked positions of every position that has links.
     fn adjacency(&self) -> FxHashMap<u32, Vec<u32>> {
         let mut adjacency: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-        for link in &self.links {
-            let (a, b) = (self.positions[&link.id], self.positions[&link.other_id]);
+        for &(a, b) in &self.edges {
             adjacency.entry(a).or_default().push(b);
             adjacency.entry(b).or_default().push(a);
         }
@@ -731,13 +741,14 @@ mod tests {
 
         // Every request is linked, and request 2 joins the two estates into one component.
         let linked: FxHashSet<i64> = index
-            .links()
+            .last_links()
             .iter()
             .flat_map(|link| [link.id, link.other_id])
             .collect();
-        assert_eq!(linked.len(), 6, "{:?}", index.links());
+        assert_eq!(linked.len(), 6, "{:?}", index.last_links());
+        assert_eq!(index.link_count(), index.last_links().len());
         let neighbours_of_2: FxHashSet<i64> = index
-            .links()
+            .last_links()
             .iter()
             .filter_map(|link| match (link.id, link.other_id) {
                 (2, other) | (other, 2) => Some(other),

@@ -181,7 +181,6 @@ impl LiveHotspots {
         let added = rows.len();
         let last_id = rows.last().map_or(after_id, |row| row.id);
         let requests: Vec<HotspotRequest> = rows.into_iter().map(hotspot_request).collect();
-        let links_before = index.links().len();
         let index = run_in_background(move || -> Result<HotspotIndex, ServiceError> {
             let mut index = index;
             if !requests.is_empty() {
@@ -193,9 +192,8 @@ impl LiveHotspots {
         })
         .await??;
         if after_id > 0 && added > 0 {
-            // Every link the batch found involves a request of the batch, and the index
-            // appends them after the earlier ones.
-            let links = stored_links(&index.links()[links_before..]);
+            // Every link the batch found involves a request of the batch.
+            let links = stored_links(index.last_links());
             if !links.is_empty() {
                 store.record_request_links(&links).await?;
             }
@@ -368,7 +366,7 @@ pub async fn link_import(store: &Store, batch_id: i64) -> Result<usize, ServiceE
             index
                 .add_batch(requests)
                 .map_err(|err| ServiceError::Invalid(err.to_string()))?;
-            Ok(stored_links(index.links().iter().filter(|link| {
+            Ok(stored_links(index.last_links().iter().filter(|link| {
                 new_ids.contains(&link.id) || new_ids.contains(&link.other_id)
             })))
         },
