@@ -6,8 +6,11 @@
 //! in the folded sentence. Rare words weigh more, so a sentence that contains the query's
 //! specific terms covers more than one that repeats its common ones. Interrogative words
 //! (多少, 如何, 哪些, 吗 and the like, see [`QUESTION_WORDS`]) do not count, because an
-//! answer states the information instead of repeating the question. Nothing here generates
-//! text: every sentence is quoted from a source.
+//! answer states the information instead of repeating the question. For the same reason a
+//! sentence that is itself a question (it ends with a question mark, as the question of a
+//! FAQ entry does) or that repeats the source's title is never chosen: the query words it
+//! matches count for the next sentence of the same passage, which begins its answer.
+//! Nothing here generates text: every sentence is quoted from a source.
 
 use std::collections::HashSet;
 
@@ -185,7 +188,10 @@ fn candidates(results: &SearchResults, passages: usize) -> Vec<Candidate> {
     let mut candidates = Vec::new();
     for (hit_rank, hit) in results.hits.iter().take(passages).enumerate() {
         let chunk = &hit.chunk;
+        let title = chunk.source.title.as_deref().map(fold_text);
         let chars: Vec<char> = chunk.text.chars().collect();
+        // Query words matched by a question, which the sentence after it answers.
+        let mut asked: Vec<usize> = Vec::new();
         for (start, end) in sentence_spans(&chars, 0, chars.len()) {
             let raw: String = chars[start..end].iter().collect();
             let text = raw.trim();
@@ -194,7 +200,16 @@ fn candidates(results: &SearchResults, passages: usize) -> Vec<Candidate> {
             }
             let leading = raw.chars().take_while(|c| c.is_whitespace()).count();
             let folded = fold_text(text);
-            let word_indices = matching_words(&results.query_words, &folded);
+            let mut word_indices = matching_words(&results.query_words, &folded);
+            if text.ends_with(['?', '？']) || title.as_deref() == Some(folded.as_str()) {
+                asked.extend(word_indices);
+                continue;
+            }
+            if !asked.is_empty() {
+                word_indices.append(&mut asked);
+                word_indices.sort_unstable();
+                word_indices.dedup();
+            }
             let covered_words = word_indices
                 .iter()
                 .map(|&index| results.query_words[index].text.clone())
@@ -278,6 +293,28 @@ mod tests {
         assert_eq!(second.char_start, 20);
         assert_eq!(second.char_end, 29);
         assert_eq!(second.covered_words, ["月票", "申请"]);
+    }
+
+    #[test]
+    fn answers_a_question_with_the_sentence_after_it() {
+        let mut faq = hit(
+            "faq-2",
+            "敬老卡遗失怎么办？ 请先拨打服务电话办理挂失，再到区公所补办。其他问题请拨1999。",
+        );
+        faq.chunk.source.title = Some("敬老卡遗失怎么办？".to_owned());
+        let results = SearchResults {
+            query_words: vec![word("敬老卡", 3.0), word("遗失", 2.0), word("怎么办", 1.0)],
+            hits: vec![faq],
+        };
+        let AnswerOutcome::Answer(answer) = build_answer(&results, &AnswerParams::default()) else {
+            panic!("expected an answer");
+        };
+        let texts: Vec<&str> = answer.sentences.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["请先拨打服务电话办理挂失，再到区公所补办。"]);
+        assert_eq!(
+            answer.sentences[0].covered_words,
+            ["敬老卡", "遗失", "怎么办"]
+        );
     }
 
     #[test]
