@@ -7,9 +7,12 @@
 //! specific terms covers more than one that repeats its common ones. Interrogative words
 //! (多少, 如何, 哪些, 吗 and the like, see [`QUESTION_WORDS`]) do not count, because an
 //! answer states the information instead of repeating the question. For the same reason a
-//! sentence that is itself a question (it ends with a question mark, as the question of a
-//! FAQ entry does) or that repeats the source's title is never chosen: the query words it
-//! matches count for the next sentence of the same passage, which begins its answer.
+//! sentence that is itself a question is never chosen: one that ends with a question mark,
+//! as the question of an FAQ entry does, or that repeats the source's title. The query words
+//! it matches count for the next sentence of the same passage, which begins its answer. When
+//! such a sentence is chosen, the answer goes on with the sentences after it, up to the next
+//! question or [`AnswerParams::max_sentences`], because the rest of an FAQ answer seldom
+//! repeats the question's words.
 //! Nothing here generates text: every sentence is quoted from a source.
 
 use std::collections::HashSet;
@@ -112,6 +115,11 @@ pub enum AnswerOutcome {
 #[derive(Debug)]
 struct Candidate {
     hit_rank: usize,
+    /// The question and answer block of the hit the sentence is in, counted from 0; a
+    /// question after an answer sentence starts the next block.
+    block: usize,
+    /// Whether the sentence begins the answer to a question that matched the query.
+    answers_question: bool,
     sentence: AnswerSentence,
     /// Indices into the query words of the words the sentence contains.
     word_indices: Vec<usize>,
@@ -167,6 +175,23 @@ pub fn build_answer(results: &SearchResults, params: &AnswerParams) -> AnswerOut
         covered.extend(candidate.word_indices.iter().copied());
         chosen.push(candidate);
     }
+    // Go on with the answers to matched questions. `candidates` is in reading order, so
+    // the first match is the next sentence of the block still unchosen.
+    let answers: Vec<(usize, usize, usize)> = chosen
+        .iter()
+        .filter(|candidate| candidate.answers_question)
+        .map(|c| (c.hit_rank, c.block, c.sentence.char_start))
+        .collect();
+    for (hit_rank, block, start) in answers {
+        while chosen.len() < params.max_sentences {
+            let Some(next) = candidates.iter().position(|c| {
+                c.hit_rank == hit_rank && c.block == block && c.sentence.char_start > start
+            }) else {
+                break;
+            };
+            chosen.push(candidates.remove(next));
+        }
+    }
 
     let covered_weight: f32 = covered.iter().map(|&index| weight(&words[index])).sum();
     let coverage = covered_weight / total_weight;
@@ -192,6 +217,8 @@ fn candidates(results: &SearchResults, passages: usize) -> Vec<Candidate> {
         let chars: Vec<char> = chunk.text.chars().collect();
         // Query words matched by a question, which the sentence after it answers.
         let mut asked: Vec<usize> = Vec::new();
+        let mut block = 0;
+        let mut in_answer = false;
         for (start, end) in sentence_spans(&chars, 0, chars.len()) {
             let raw: String = chars[start..end].iter().collect();
             let text = raw.trim();
@@ -202,10 +229,16 @@ fn candidates(results: &SearchResults, passages: usize) -> Vec<Candidate> {
             let folded = fold_text(text);
             let mut word_indices = matching_words(&results.query_words, &folded);
             if text.ends_with(['?', '？']) || title.as_deref() == Some(folded.as_str()) {
+                if in_answer {
+                    block += 1;
+                    in_answer = false;
+                }
                 asked.extend(word_indices);
                 continue;
             }
-            if !asked.is_empty() {
+            in_answer = true;
+            let answers_question = !asked.is_empty();
+            if answers_question {
                 word_indices.append(&mut asked);
                 word_indices.sort_unstable();
                 word_indices.dedup();
@@ -217,6 +250,8 @@ fn candidates(results: &SearchResults, passages: usize) -> Vec<Candidate> {
             let char_start = chunk.char_start + start + leading;
             candidates.push(Candidate {
                 hit_rank,
+                block,
+                answers_question,
                 sentence: AnswerSentence {
                     text: text.to_owned(),
                     source_id: chunk.source.id.clone(),
@@ -310,7 +345,13 @@ mod tests {
             panic!("expected an answer");
         };
         let texts: Vec<&str> = answer.sentences.iter().map(|s| s.text.as_str()).collect();
-        assert_eq!(texts, ["请先拨打服务电话办理挂失，再到区公所补办。"]);
+        assert_eq!(
+            texts,
+            [
+                "请先拨打服务电话办理挂失，再到区公所补办。",
+                "其他问题请拨1999。"
+            ]
+        );
         assert_eq!(
             answer.sentences[0].covered_words,
             ["敬老卡", "遗失", "怎么办"]

@@ -141,7 +141,8 @@ pub(crate) async fn correct_routing(
     body: Result<Json<CorrectBody>, JsonRejection>,
 ) -> Result<Json<Request>, ApiError> {
     let id = path_id(id)?;
-    let Json(body) = body.map_err(invalid_body)?;
+    let Json(body) =
+        body.map_err(|rejection| ApiError::invalid_body(&rejection, "invalid_correction_body"))?;
     visible_request(&state, &principal, id).await?;
     let actor = principal.actor();
     let actor = actor.as_str();
@@ -163,10 +164,26 @@ pub(crate) async fn correct_routing(
 }
 
 pub(crate) fn path_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {
-    id.map(|Path(id)| id).map_err(|_| ApiError::BadRequest {
-        code: "invalid_id",
-        message: Text::new("invalid_request_id"),
-    })
+    id.map(|Path(id)| id)
+        .map_err(|rejection| ApiError::BadRequest {
+            code: "invalid_id",
+            message: Text::new("invalid_request_id").arg("value", rejected_value(&rejection)),
+        })
+}
+
+/// Returns the path segment that did not parse, or nothing when the rejection names none.
+pub(crate) fn rejected_value(rejection: &PathRejection) -> String {
+    use axum::extract::path::ErrorKind;
+
+    let PathRejection::FailedToDeserializePathParams(err) = rejection else {
+        return String::new();
+    };
+    match err.kind() {
+        ErrorKind::ParseError { value, .. }
+        | ErrorKind::ParseErrorAtIndex { value, .. }
+        | ErrorKind::ParseErrorAtKey { value, .. } => value.clone(),
+        _ => String::new(),
+    }
 }
 
 pub(crate) fn invalid_query(rejection: QueryRejection) -> ApiError {
@@ -174,7 +191,7 @@ pub(crate) fn invalid_query(rejection: QueryRejection) -> ApiError {
 }
 
 pub(crate) fn invalid_body(rejection: JsonRejection) -> ApiError {
-    ApiError::invalid_body(rejection.body_text())
+    ApiError::invalid_body(&rejection, "invalid_body")
 }
 
 fn feedback_error(err: StoreError) -> ApiError {

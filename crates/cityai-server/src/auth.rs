@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::header::{
-    AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE, WWW_AUTHENTICATE,
+    ALLOW, AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE, WWW_AUTHENTICATE,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -185,6 +185,24 @@ fn internal(err: &dyn std::error::Error) -> Response {
     )
 }
 
+fn method_not_allowed(method: &Method, pattern: &str, allowed: &str) -> Response {
+    let mut response = if is_api(pattern) {
+        json_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            Text::new("method_not_allowed")
+                .arg("method", method)
+                .arg("allowed", allowed),
+        )
+    } else {
+        StatusCode::METHOD_NOT_ALLOWED.into_response()
+    };
+    if let Ok(value) = HeaderValue::from_str(allowed) {
+        response.headers_mut().insert(ALLOW, value);
+    }
+    response
+}
+
 fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
@@ -209,6 +227,11 @@ pub(crate) async fn authorize(
         );
     };
     let Some(access) = policy::lookup(request.method(), &pattern) else {
+        // A known route asked with another method gets the methods it takes. No handler
+        // runs, whoever asks.
+        if let Some(allowed) = policy::allowed_methods(&pattern) {
+            return method_not_allowed(request.method(), &pattern, &allowed);
+        }
         tracing::warn!(route = %pattern, method = %request.method(), "route has no access rule; denied");
         return forbidden(&state, request.headers(), request.uri().query(), &pattern);
     };

@@ -10,6 +10,7 @@ use std::fmt;
 
 use axum::Json;
 use axum::body::Body;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Request, State};
 use axum::http::header::{ACCEPT_LANGUAGE, CONTENT_LANGUAGE, CONTENT_LENGTH, COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -140,11 +141,18 @@ impl ApiError {
         }
     }
 
-    /// Rejects a JSON body that did not parse; `detail` is the parser's own words.
-    pub(crate) fn invalid_body(detail: impl fmt::Display) -> Self {
+    /// Rejects a JSON body that did not parse, with the catalogue message `key` and the
+    /// parser's own words as its `{detail}`. A body sent without the JSON content type gets
+    /// a message that names the missing header instead.
+    pub(crate) fn invalid_body(rejection: &JsonRejection, key: &'static str) -> Self {
+        let message = if matches!(rejection, JsonRejection::MissingJsonContentType(_)) {
+            Text::new("missing_content_type")
+        } else {
+            Text::new(key).arg("detail", rejection.body_text())
+        };
         ApiError::BadRequest {
             code: "invalid_body",
-            message: Text::new("invalid_body").arg("detail", detail),
+            message,
         }
     }
 

@@ -39,10 +39,8 @@ pub(crate) async fn submit(
     Extension(principal): Extension<Principal>,
     body: Result<Json<SubmitBody>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Json(body) = body.map_err(|rejection| ApiError::BadRequest {
-        code: "invalid_body",
-        message: Text::new("invalid_intake_body").arg("detail", rejection.body_text()),
-    })?;
+    let Json(body) =
+        body.map_err(|rejection| ApiError::invalid_body(&rejection, "invalid_intake_body"))?;
     let channel = match body.channel.as_deref() {
         None | Some("web") => Channel::Web,
         Some("hotline") if principal.role() != Role::Citizen => Channel::Hotline,

@@ -27,10 +27,28 @@ pub(crate) fn negotiate(
     let accepted = headers
         .get(axum::http::header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .and_then(|first| first.split(';').next())
-        .and_then(|tag| tag.parse::<Lang>().ok());
+        .and_then(preferred);
     (accepted.unwrap_or(default), None)
+}
+
+/// Returns the supported language that an `Accept-Language` value weighs highest, the
+/// earlier one on a tie, or `None` when it accepts neither.
+fn preferred(accept_language: &str) -> Option<Lang> {
+    let mut best: Option<(Lang, f32)> = None;
+    for entry in accept_language.split(',') {
+        let mut parts = entry.split(';');
+        let Some(Ok(lang)) = parts.next().map(|tag| tag.trim().parse::<Lang>()) else {
+            continue;
+        };
+        let weight = parts
+            .filter_map(|param| param.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if weight > 0.0 && best.is_none_or(|(_, best_weight)| weight > best_weight) {
+            best = Some((lang, weight));
+        }
+    }
+    best.map(|(lang, _)| lang)
 }
 
 fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
@@ -73,6 +91,20 @@ mod tests {
             HeaderValue::from_static("zh-CN,zh;q=0.9"),
         );
         assert_eq!(negotiate(None, &headers, Lang::ZhCn), (Lang::En, None));
+    }
+
+    #[test]
+    fn accept_language_weights_choose() {
+        let cases = [
+            ("fr, en;q=0.5", Some(Lang::En)),
+            ("zh-CN,zh;q=0.9,en;q=0.8", Some(Lang::ZhCn)),
+            ("en;q=0.2, zh;q=0.9", Some(Lang::ZhCn)),
+            ("en-GB;q=0, zh-TW", None),
+            ("de", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(preferred(value), expected, "{value}");
+        }
     }
 
     #[test]

@@ -204,7 +204,7 @@ fn document() -> Value {
         "/api/v1/triage/next": {
             "get": op("The next request waiting in triage", "routing", json!({
                 "200": ok("Its id, or null when the queue is empty.", json!({"type": "object", "properties": {"id": {"type": ["integer", "null"]}}}))
-            }), vec![query("after", "The request just decided.", json!({"type": "integer"}))])
+            }), vec![query("after", "The request just decided.", json!({"type": "integer", "minimum": 1})), lang.clone()])
         },
         "/api/v1/dashboard": {
             "get": op("The dashboard's figures", "dashboard", json!({

@@ -524,6 +524,20 @@ pub const ROUTES: &[RoutePolicy] = &[
 
 /// Returns the access rule for a method and matched route pattern, or `None` when the
 /// route has no row and must be denied.
+/// Returns the methods that the rules allow on `path`, such as `GET, HEAD`, or `None` when
+/// no rule names the path.
+pub fn allowed_methods(path: &str) -> Option<String> {
+    let mut methods: Vec<&str> = Vec::new();
+    for rule in ROUTES.iter().filter(|rule| rule.path == path) {
+        match rule.verb {
+            Verb::Get => methods.extend(["GET", "HEAD"]),
+            Verb::Post => methods.push("POST"),
+            Verb::Any => return None,
+        }
+    }
+    (!methods.is_empty()).then(|| methods.join(", "))
+}
+
 pub fn lookup(method: &axum::http::Method, path: &str) -> Option<Access> {
     let verb = if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
         Verb::Get

@@ -155,7 +155,8 @@ pub(crate) async fn chat_api(
         return Ok(too_many(wait));
     }
     let body: Result<Json<ChatBody>, JsonRejection> = request.extract().await;
-    let Json(body) = body.map_err(|rejection| ApiError::invalid_body(rejection.body_text()))?;
+    let Json(body) =
+        body.map_err(|rejection| ApiError::invalid_body(&rejection, "invalid_body"))?;
     let lang = match body.lang.as_deref() {
         None => state.default_lang,
         Some(tag) => tag.parse().map_err(|_| ApiError::BadRequest {

@@ -129,11 +129,7 @@ pub(crate) async fn check_api(
     body: Result<Json<QualityBody>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, Response> {
     let Json(body) = body.map_err(|rejection| {
-        ApiError::BadRequest {
-            code: "invalid_body",
-            message: Text::new("invalid_reply_body").arg("detail", rejection.body_text()),
-        }
-        .into_response()
+        ApiError::invalid_body(&rejection, "invalid_reply_body").into_response()
     })?;
     let lang = match body.lang.as_deref() {
         Some(tag) => tag.parse::<Lang>().map_err(|_| {

@@ -193,6 +193,9 @@ pub(crate) struct NextQuery {
     /// The request just decided; the next one is the oldest after it. Read as text, so that
     /// a value that is not an id gets a message naming it.
     after: Option<String>,
+    /// The language of error messages, which the error middleware reads from the query.
+    #[serde(rename = "lang")]
+    _lang: Option<String>,
 }
 
 /// Returns the id of the next request waiting in triage (in the caller's department for
@@ -210,7 +213,9 @@ pub(crate) async fn next_in_triage(
             after
                 .trim()
                 .parse::<i64>()
-                .map_err(|_| ApiError::BadRequest {
+                .ok()
+                .filter(|&id| id >= 1)
+                .ok_or_else(|| ApiError::BadRequest {
                     code: "invalid_parameter",
                     message: Text::new("invalid_after").arg("value", after),
                 })

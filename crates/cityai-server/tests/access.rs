@@ -398,13 +398,22 @@ async fn role_matrix_route_by_route() {
 #[tokio::test]
 async fn routes_without_a_rule_are_denied() {
     let test = test_app().await;
-    // /requests has a rule for GET only, so DELETE is denied before anything else runs.
+    // /requests has a rule for GET only, so DELETE is refused before anything else runs,
+    // with the methods that the route takes.
     let reply = send(
         &test.app,
         request_as(Some(Role::Admin), "DELETE", "/requests", ""),
     )
     .await;
-    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    let reply = send(
+        &test.app,
+        request_as(Some(Role::Operator), "DELETE", "/api/v1/requests", ""),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(reply.body.contains("method_not_allowed"), "{}", reply.body);
+    assert!(reply.body.contains("GET, HEAD, POST"), "{}", reply.body);
     // An unknown console path is no route at all and falls through to the 404 page.
     let reply = send(
         &test.app,

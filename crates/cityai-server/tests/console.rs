@@ -244,7 +244,7 @@ async fn api_lists_and_fetches_requests() {
     let (status, _, body) = get(&app, "/api/v1/requests/999999", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains(r#""code":"not_found""#), "{body}");
-    assert!(body.contains("request 999999 not found"), "{body}");
+    assert!(body.contains("未找到诉求 999999"), "{body}");
 
     let (status, _, body) = get(&app, "/api/v1/requests?page=0", None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

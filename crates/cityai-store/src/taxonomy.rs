@@ -103,6 +103,15 @@ impl Store {
             }
         }
 
+        crate::audit::append(
+            &mut tx,
+            &crate::AuditEvent::new("system:import", "import.taxonomy").detail(serde_json::json!({
+                "departments_added": summary.departments_added,
+                "categories_added": summary.categories_added,
+                "categories_updated": summary.categories_updated,
+            })),
+        )
+        .await?;
         tx.commit().await?;
         Ok(summary)
     }

@@ -242,6 +242,13 @@ async fn category_maps_to_department_through_ancestors() {
     let summary = store.import_taxonomy(&departments, &entries).await.unwrap();
     assert_eq!(summary.categories_added, 3);
     assert_eq!(summary.departments_added, 1);
+    let audited = store.audit_events(None, 1).await.unwrap();
+    assert_eq!(audited[0].action, "import.taxonomy");
+    assert!(
+        audited[0].detail.contains("\"categories_added\":3"),
+        "{}",
+        audited[0].detail
+    );
 
     let mut labelled = request(Some("1"), "路灯不亮");
     labelled.category = Some(CategoryPath::parse("城乡建设/市政设施/路灯").unwrap());

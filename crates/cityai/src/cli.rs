@@ -106,7 +106,7 @@ pub enum LogFormat {
 pub enum Command {
     /// Run the web console and API server.
     Serve(ServeArgs),
-    /// Load requests or a category taxonomy from a file.
+    /// Load requests, a category taxonomy or knowledge sources from a file.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Train a model from the labelled history in the store.
@@ -246,9 +246,11 @@ pub struct ImportKnowledgeArgs {
     #[arg(long)]
     pub status_column: Option<String>,
 
-    /// CSV: the columns with the first and last day in force (YYYY-MM-DD).
+    /// CSV: the column with the first day in force (YYYY-MM-DD).
     #[arg(long)]
     pub valid_from_column: Option<String>,
+
+    /// CSV: the column with the last day in force (YYYY-MM-DD).
     #[arg(long)]
     pub valid_until_column: Option<String>,
 
