@@ -24,7 +24,7 @@ mod svm;
 
 pub use features::{SparseVector, Vectorizer, prepare_text};
 pub use hierarchy::{HierarchicalPrediction, HierarchicalRouter, LabelledPath};
-pub use metrics::{Evaluation, Scored};
+pub use metrics::{Evaluation, Scored, ThresholdOutcome};
 pub use model::{
     Evidence, LabelledText, ModelMeta, Prediction, RankedLabel, RoutingModel, SimilarRequest,
     TrainParams, TrainReport,

@@ -23,6 +23,33 @@ pub struct AutoAssignShare {
     pub precision: f64,
 }
 
+/// What the model's own auto-assignment threshold does on the evaluated data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThresholdOutcome {
+    /// The threshold the model learned in cross-validation when it was trained.
+    pub threshold: f64,
+    /// The share of the examples whose confidence reaches it.
+    pub share: f64,
+    /// The share of those that the model classed correctly; 0 when none reach it.
+    pub precision: f64,
+}
+
+impl ThresholdOutcome {
+    /// Measures `threshold` on `scored`.
+    pub fn measure(scored: &[Scored], threshold: f64) -> Self {
+        let assigned: Vec<&Scored> = scored
+            .iter()
+            .filter(|s| s.confidence >= threshold)
+            .collect();
+        let correct = assigned.iter().filter(|s| s.ranked[0] == s.truth).count();
+        ThresholdOutcome {
+            threshold,
+            share: ratio(assigned.len() as f64, scored.len() as f64),
+            precision: ratio(correct as f64, assigned.len() as f64),
+        }
+    }
+}
+
 /// One prediction for evaluation: the true class, the classes ranked by probability, and the
 /// top probability.
 #[derive(Debug, Clone)]
@@ -45,7 +72,10 @@ pub struct Evaluation {
     pub labels: Vec<String>,
     /// Expected calibration error over ten equal-width confidence bins.
     pub expected_calibration_error: f64,
+    /// Thresholds chosen on the evaluated data itself, one per reported precision.
     pub auto_assign: Vec<AutoAssignShare>,
+    /// The model's own threshold measured on the evaluated data, when the model has one.
+    pub at_model_threshold: Option<ThresholdOutcome>,
 }
 
 /// Computes every measure from scored examples.
@@ -92,6 +122,7 @@ pub fn evaluate(labels: &[String], scored: &[Scored], precisions: &[f64]) -> Eva
             .iter()
             .map(|&p| auto_assign_share(scored, p))
             .collect(),
+        at_model_threshold: None,
     }
 }
 

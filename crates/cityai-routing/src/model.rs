@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::RoutingError;
 use crate::calibration::{fit_temperature, softmax};
 use crate::features::{NgramCounts, SparseVector, TITLE_FLAG, Vectorizer};
-use crate::metrics::{Evaluation, Scored, evaluate};
+use crate::metrics::{Evaluation, Scored, ThresholdOutcome, evaluate};
 use crate::svm::{self, SvmParams};
 
 /// The model file format this build writes. Format 1 lacks the similar-request index. Format 3
@@ -442,7 +442,12 @@ impl RoutingModel {
                 to_scored(&probabilities, truth)
             })
             .collect();
-        evaluate(&labels, &scored, precisions)
+        let mut evaluation = evaluate(&labels, &scored, precisions);
+        evaluation.at_model_threshold = self
+            .meta
+            .auto_assign_threshold
+            .map(|threshold| ThresholdOutcome::measure(&scored, threshold));
+        evaluation
     }
 
     /// Writes the model: a magic number, the format version, the metadata as JSON, then the

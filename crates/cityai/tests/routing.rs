@@ -98,6 +98,15 @@ fn train_route_and_evaluate_on_real_messages() {
     assert_eq!(evaluation["per_class"].as_array().unwrap().len(), 7);
     let shares = evaluation["auto_assign"].as_array().unwrap();
     assert_eq!(shares.len(), 3);
+    // The model's own threshold, measured on the held-out file.
+    let own = &evaluation["at_model_threshold"];
+    assert_eq!(
+        own["threshold"], report["meta"]["auto_assign_threshold"],
+        "{evaluation}"
+    );
+    let own_share = own["share"].as_f64().unwrap();
+    assert!(own_share > 0.3 && own_share <= 1.0, "{own}");
+    assert!(own["precision"].as_f64().unwrap() > 0.9, "{own}");
 
     // New unlabelled requests are routed on import; staff then confirm or correct them.
     let intake = dir.path().join("intake.csv");

@@ -343,6 +343,17 @@ pub async fn eval(global: &GlobalOptions, args: &EvalRoutingArgs) -> anyhow::Res
             &[("version", &model.meta.version), ("rows", &data.len())],
         ));
         print_measures(lang, &evaluation, "routing.measures_held_out");
+        if let Some(outcome) = &evaluation.at_model_threshold {
+            output::line(&tf(
+                lang,
+                "routing.at_model_threshold",
+                &[
+                    ("threshold", &format!("{:.3}", outcome.threshold)),
+                    ("share", &percent(outcome.share)),
+                    ("precision", &percent(outcome.precision)),
+                ],
+            ));
+        }
         for class in &evaluation.per_class {
             output::line(&format!(
                 "  {}: P {:.3}  R {:.3}  F1 {:.3}  n={}",
