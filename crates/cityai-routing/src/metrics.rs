@@ -23,7 +23,7 @@ pub struct AutoAssignShare {
     pub precision: f64,
 }
 
-/// What the model's own auto-assignment threshold does on the evaluated data.
+/// The outcome of the model's own auto-assignment threshold on the evaluated data.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ThresholdOutcome {
     /// The threshold the model learned in cross-validation when it was trained.
