@@ -313,15 +313,18 @@ pub(crate) async fn knowledge_search(
     let mut kinds = Vec::new();
     if let Some(kind) = &query.kind {
         kinds.push(
-            kind.parse().map_err(
-                |err: cityai_knowledge::KnowledgeError| ApiError::BadRequest {
+            kind.parse()
+                .map_err(|_: cityai_knowledge::KnowledgeError| ApiError::BadRequest {
                     code: "invalid_parameter",
                     message: Text::new("invalid_parameter")
                         .arg("value", kind)
                         .arg("name", "kind")
-                        .arg("reason", err),
-                },
-            )?,
+                        .message(
+                            "reason",
+                            "requests.expect_one_of",
+                            "faq, policy, reply, document",
+                        ),
+                })?,
         );
     }
     let staff = principal

@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use cityai_core::{Channel, RequestStatus, Role};
 use cityai_services::ServiceError;
-use cityai_services::intake::{Receipt, Submission};
+use cityai_services::intake::{Receipt, Submission, SubmissionError};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -79,6 +79,13 @@ pub(crate) async fn submit(
 
 /// Runs intake for any channel of the server and wakes duplicate linking.
 pub(crate) async fn take_in(state: &AppState, submission: Submission) -> Result<Receipt, ApiError> {
+    // Checked here too, so that the message comes from the catalogues.
+    submission
+        .validate()
+        .map_err(|fault| ApiError::BadRequest {
+            code: "invalid_request",
+            message: submission_text(&fault),
+        })?;
     let router = state.router.get();
     match cityai_services::intake::submit(&state.store, router.as_deref(), submission).await {
         Ok(receipt) => {
@@ -109,6 +116,24 @@ pub(crate) async fn take_in(state: &AppState, submission: Submission) -> Result<
                 message: Text::new("intake_failed"),
             })
         }
+    }
+}
+
+/// Returns the catalogue message for a fault of a submission.
+fn submission_text(fault: &SubmissionError) -> Text {
+    use cityai_services::intake::{MAX_BODY_CHARS, MAX_TITLE_CHARS};
+
+    match fault {
+        SubmissionError::EmptyBody => Text::new("empty_body"),
+        SubmissionError::BodyTooLong(chars) => Text::new("body_too_long")
+            .arg("chars", chars)
+            .arg("max", MAX_BODY_CHARS),
+        SubmissionError::TitleTooLong(chars) => Text::new("title_too_long")
+            .arg("chars", chars)
+            .arg("max", MAX_TITLE_CHARS),
+        SubmissionError::Latitude(value) => Text::new("invalid_latitude").arg("value", value),
+        SubmissionError::Longitude(value) => Text::new("invalid_longitude").arg("value", value),
+        SubmissionError::HalfCoordinates => Text::new("half_coordinates"),
     }
 }
 

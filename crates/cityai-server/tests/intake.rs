@@ -179,7 +179,7 @@ async fn intake_rejects_bad_submissions() {
         .unwrap()
         .total;
     let cases = [
-        (json!({"body": "   "}), "invalid_request", "empty"),
+        (json!({"body": "   "}), "invalid_request", "为空"),
         (
             json!({"body": "路灯坏了", "latitude": 123.0, "longitude": 100.0}),
             "invalid_request",
@@ -188,7 +188,7 @@ async fn intake_rejects_bad_submissions() {
         (
             json!({"body": "路灯坏了", "latitude": 30.1}),
             "invalid_request",
-            "both or neither",
+            "同时提供",
         ),
         (json!([]), "invalid_body", "{\"body\": "),
         (
