@@ -6,14 +6,14 @@
 //! in the folded sentence. Rare words weigh more, so a sentence that contains the query's
 //! specific terms covers more than one that repeats its common ones. Interrogative words
 //! (多少, 如何, 哪些, 吗 and the like, see [`QUESTION_WORDS`]) do not count, because an
-//! answer states the information instead of repeating the question. For the same reason a
-//! sentence that is itself a question is never chosen: one that ends with a question mark,
-//! as the question of an FAQ entry does, or that repeats the source's title. The query words
-//! it matches count for the next sentence of the same passage, which begins its answer. When
-//! such a sentence is chosen, the answer goes on with the sentences after it, up to the next
-//! question or [`AnswerParams::max_sentences`], because the rest of an FAQ answer seldom
-//! repeats the question's words.
-//! Nothing here generates text: every sentence is quoted from a source.
+//! answer states the information instead of repeating the question.
+//!
+//! A question in a passage (a sentence that ends with a question mark, one marked Q1：or
+//! 問：, or one that repeats the source's title, as FAQ entries have) is never quoted. When
+//! the greedy choice takes one, the answer quotes the sentences after it instead, up to the
+//! next question or [`AnswerParams::max_sentences`]. Fragments too short to answer anything
+//! (fewer than [`MIN_ANSWER_CHARS`] letters and digits, such as 可以。 or a stray 無標題文件)
+//! are never quoted. Nothing here generates text: every sentence is quoted from a source.
 
 use std::collections::HashSet;
 
@@ -111,6 +111,10 @@ pub enum AnswerOutcome {
     },
 }
 
+/// The fewest letters and digits (CJK characters count as letters) that a quoted sentence
+/// has. Shorter sentences are fragments such as 可以。 or a list number.
+pub const MIN_ANSWER_CHARS: usize = 8;
+
 /// A sentence candidate with its position among the hits.
 #[derive(Debug)]
 struct Candidate {
@@ -118,8 +122,8 @@ struct Candidate {
     /// The question and answer block of the hit the sentence is in, counted from 0; a
     /// question after an answer sentence starts the next block.
     block: usize,
-    /// Whether the sentence begins the answer to a question that matched the query.
-    answers_question: bool,
+    /// Whether the sentence is a question, which is never quoted.
+    is_question: bool,
     sentence: AnswerSentence,
     /// Indices into the query words of the words the sentence contains.
     word_indices: Vec<usize>,
@@ -175,37 +179,67 @@ pub fn build_answer(results: &SearchResults, params: &AnswerParams) -> AnswerOut
         covered.extend(candidate.word_indices.iter().copied());
         chosen.push(candidate);
     }
-    // Go on with the answers to matched questions. `candidates` is in reading order, so
-    // the first match is the next sentence of the block still unchosen.
-    let answers: Vec<(usize, usize, usize)> = chosen
-        .iter()
-        .filter(|candidate| candidate.answers_question)
-        .map(|c| (c.hit_rank, c.block, c.sentence.char_start))
-        .collect();
-    for (hit_rank, block, start) in answers {
-        while chosen.len() < params.max_sentences {
+    let covered_weight: f32 = covered.iter().map(|&index| weight(&words[index])).sum();
+    let coverage = covered_weight / total_weight;
+
+    // A chosen question is answered by the sentences after it in its block. `candidates`
+    // is in reading order, so the first match is the next answer sentence still unchosen.
+    let (questions, mut quoted): (Vec<Candidate>, Vec<Candidate>) = chosen
+        .into_iter()
+        .partition(|candidate| candidate.is_question);
+    for question in questions {
+        while quoted.len() < params.max_sentences {
             let Some(next) = candidates.iter().position(|c| {
-                c.hit_rank == hit_rank && c.block == block && c.sentence.char_start > start
+                c.hit_rank == question.hit_rank
+                    && c.block == question.block
+                    && !c.is_question
+                    && c.sentence.char_start > question.sentence.char_start
             }) else {
                 break;
             };
-            chosen.push(candidates.remove(next));
+            quoted.push(candidates.remove(next));
         }
     }
 
-    let covered_weight: f32 = covered.iter().map(|&index| weight(&words[index])).sum();
-    let coverage = covered_weight / total_weight;
-    if chosen.is_empty() || coverage < params.min_coverage {
+    if quoted.is_empty() || coverage < params.min_coverage {
         return no_answer(coverage);
     }
-    chosen.sort_by_key(|candidate| (candidate.hit_rank, candidate.sentence.char_start));
+    quoted.sort_by_key(|candidate| (candidate.hit_rank, candidate.sentence.char_start));
     AnswerOutcome::Answer(ExtractiveAnswer {
-        sentences: chosen
+        sentences: quoted
             .into_iter()
             .map(|candidate| candidate.sentence)
             .collect(),
         coverage,
     })
+}
+
+/// Whether a sentence asks rather than answers: it ends with a question mark (before any
+/// closing quote or bracket), or it is marked as a question, as in Q1：or 問：, and asks
+/// with a question word. Some sources mark answers with Q：too, so the mark alone is not
+/// enough.
+fn is_question_text(text: &str) -> bool {
+    const ASKING: [&str; 12] = [
+        "如何", "怎么", "怎样", "是否", "可否", "能否", "请问", "多少", "哪", "什么", "吗", "呢",
+    ];
+    let end = text.trim_end_matches(['」', '』', '”', '"', '）', ')', ' ']);
+    if end.ends_with(['?', '？']) {
+        return true;
+    }
+    let marker = text
+        .strip_prefix(['Q', 'q'])
+        .map(|rest| rest.trim_start_matches(|c: char| c.is_ascii_digit()))
+        .or_else(|| text.strip_prefix(['問', '问']));
+    let marked = marker.is_some_and(|rest| rest.starts_with(['：', ':', '.', '、']));
+    marked && {
+        let folded = fold_text(text);
+        ASKING.iter().any(|word| folded.contains(word))
+    }
+}
+
+/// Whether a sentence is long enough to answer anything (see [`MIN_ANSWER_CHARS`]).
+fn is_substantive(text: &str) -> bool {
+    text.chars().filter(|c| c.is_alphanumeric()).count() >= MIN_ANSWER_CHARS
 }
 
 /// Splits the top hits into sentences and finds the query words in each.
@@ -215,8 +249,6 @@ fn candidates(results: &SearchResults, passages: usize) -> Vec<Candidate> {
         let chunk = &hit.chunk;
         let title = chunk.source.title.as_deref().map(fold_text);
         let chars: Vec<char> = chunk.text.chars().collect();
-        // Query words matched by a question, which the sentence after it answers.
-        let mut asked: Vec<usize> = Vec::new();
         let mut block = 0;
         let mut in_answer = false;
         for (start, end) in sentence_spans(&chars, 0, chars.len()) {
@@ -227,22 +259,18 @@ fn candidates(results: &SearchResults, passages: usize) -> Vec<Candidate> {
             }
             let leading = raw.chars().take_while(|c| c.is_whitespace()).count();
             let folded = fold_text(text);
-            let mut word_indices = matching_words(&results.query_words, &folded);
-            if text.ends_with(['?', '？']) || title.as_deref() == Some(folded.as_str()) {
+            let is_question = is_question_text(text) || title.as_deref() == Some(folded.as_str());
+            if is_question {
                 if in_answer {
                     block += 1;
                     in_answer = false;
                 }
-                asked.extend(word_indices);
+            } else if is_substantive(text) {
+                in_answer = true;
+            } else {
                 continue;
             }
-            in_answer = true;
-            let answers_question = !asked.is_empty();
-            if answers_question {
-                word_indices.append(&mut asked);
-                word_indices.sort_unstable();
-                word_indices.dedup();
-            }
+            let word_indices = matching_words(&results.query_words, &folded);
             let covered_words = word_indices
                 .iter()
                 .map(|&index| results.query_words[index].text.clone())
@@ -251,7 +279,7 @@ fn candidates(results: &SearchResults, passages: usize) -> Vec<Candidate> {
             candidates.push(Candidate {
                 hit_rank,
                 block,
-                answers_question,
+                is_question,
                 sentence: AnswerSentence {
                     text: text.to_owned(),
                     source_id: chunk.source.id.clone(),
@@ -352,10 +380,34 @@ mod tests {
                 "其他问题请拨1999。"
             ]
         );
-        assert_eq!(
-            answer.sentences[0].covered_words,
-            ["敬老卡", "遗失", "怎么办"]
+        // The sentences quote the answer; they list only the query words they contain.
+        assert!(answer.sentences[0].covered_words.is_empty());
+        assert!((answer.coverage - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn quotes_no_fragment_and_no_marked_question() {
+        let faq = hit(
+            "faq-3",
+            "無標題文件 Q1：「请问长辈可否申请入住敬老院？」 A.依据本市规定，年满六十五岁的长辈可以申请入住。 Q2：如何办理入住呢 可以。",
         );
+        let results = SearchResults {
+            query_words: vec![word("长辈", 2.0), word("敬老院", 3.0), word("入住", 2.0)],
+            hits: vec![faq],
+        };
+        let AnswerOutcome::Answer(answer) = build_answer(&results, &AnswerParams::default()) else {
+            panic!("expected an answer");
+        };
+        let texts: Vec<&str> = answer.sentences.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["A.依据本市规定，年满六十五岁的长辈可以申请入住。"]);
+        assert!(is_question_text("Q2：如何办理入住呢"));
+        assert!(is_question_text("問：老人健保補助是否每年要重新申請"));
+        assert!(!is_question_text("QR码可在窗口领取。"));
+        // A source that marks its answer with Q：
+        assert!(!is_question_text(
+            "Q：違規廣告物應全部拆除，如更置新設，可向臺北市建築管理處申請設置許可。"
+        ));
+        assert!(!is_substantive("A12：可以。"));
     }
 
     #[test]
