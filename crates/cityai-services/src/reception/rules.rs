@@ -286,7 +286,8 @@ static ENGLISH_TIME: LazyLock<Regex> = LazyLock::new(|| {
 pub fn understand(message: &str, state: &DialogueState, today: NaiveDate) -> Understanding {
     let text = cityai_text::normalize(message);
     let text = text.trim();
-    let lower = text.to_lowercase();
+    // The cues are Simplified Chinese; folding lets Traditional messages match them too.
+    let lower = cityai_knowledge::fold_text(text);
     let in_complaint = matches!(state.phase, Phase::Collecting | Phase::Confirming);
     let asked = if in_complaint { state.asked } else { None };
     let details = extract_details(text, &lower, asked, today);
@@ -630,6 +631,8 @@ mod tests {
     #[test]
     fn question_and_status_and_nonsense() {
         assert_eq!(read("路灯不亮怎么报修？").intent, Intent::Question);
+        // Traditional Chinese, without a question mark.
+        assert_eq!(read("悠遊卡遺失了怎麼辦").intent, Intent::Question);
         let status = read("查一下编号 42 的进度");
         assert_eq!(status.intent, Intent::Status);
         assert_eq!(status.status_ref, Some(StatusRef::Id(42)));
