@@ -278,7 +278,8 @@ pub(crate) struct KnowledgeQuery {
     department: Option<String>,
     #[serde(default)]
     valid_only: bool,
-    limit: Option<usize>,
+    /// A whole number from 1 to 50; read as text so that a bad value gets a message naming it.
+    limit: Option<String>,
     lang: Option<String>,
 }
 
@@ -299,17 +300,7 @@ pub(crate) async fn knowledge_search(
             message: Text::new("missing_question"),
         });
     }
-    let limit = query.limit.unwrap_or(5);
-    if !(1..=50).contains(&limit) {
-        return Err(ApiError::BadRequest {
-            code: "invalid_parameter",
-            message: Text::new("invalid_range")
-                .arg("value", limit)
-                .arg("name", "limit")
-                .arg("min", 1)
-                .arg("max", 50),
-        });
-    }
+    let limit = ApiError::whole_number("limit", query.limit.as_deref(), 5, (1, 50))?;
     let mut kinds = Vec::new();
     if let Some(kind) = &query.kind {
         kinds.push(

@@ -156,6 +156,31 @@ impl ApiError {
         }
     }
 
+    /// Reads the whole number `value` of parameter `name`, `default` when it is absent, and
+    /// rejects text that is not a number from `min` to `max` with a message naming both.
+    pub(crate) fn whole_number(
+        name: &'static str,
+        value: Option<&str>,
+        default: usize,
+        (min, max): (usize, usize),
+    ) -> Result<usize, Self> {
+        let Some(value) = value.map(str::trim) else {
+            return Ok(default);
+        };
+        value
+            .parse::<usize>()
+            .ok()
+            .filter(|number| (min..=max).contains(number))
+            .ok_or_else(|| ApiError::BadRequest {
+                code: "invalid_parameter",
+                message: Text::new("invalid_range")
+                    .arg("value", value)
+                    .arg("name", name)
+                    .arg("min", min)
+                    .arg("max", max),
+            })
+    }
+
     /// Returns the status, the code and the message.
     fn parts(self) -> (StatusCode, &'static str, Text) {
         match self {

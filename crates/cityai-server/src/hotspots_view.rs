@@ -23,7 +23,8 @@ pub(crate) struct HotspotParams {
     from: Option<String>,
     /// Last day, included.
     to: Option<String>,
-    top: Option<usize>,
+    /// A whole number from 1 to 500; read as text so that a bad value gets a message naming it.
+    top: Option<String>,
     lang: Option<String>,
 }
 
@@ -65,17 +66,7 @@ async fn load(
     let from = day(state, "from", params.from.as_deref(), NaiveTime::MIN)?;
     let end_of_day = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN);
     let to = day(state, "to", params.to.as_deref(), end_of_day)?;
-    let top = params.top.unwrap_or(20);
-    if !(1..=500).contains(&top) {
-        return Err(ApiError::BadRequest {
-            code: "invalid_parameter",
-            message: Text::new("invalid_range")
-                .arg("value", top)
-                .arg("name", "top")
-                .arg("min", 1)
-                .arg("max", 500),
-        });
-    }
+    let top = ApiError::whole_number("top", params.top.as_deref(), 20, (1, 500))?;
     // Handlers rank only their own department's requests. The default view, every request
     // of every department, comes from the live index, and any other view is computed in full.
     let department = principal.department_scope();

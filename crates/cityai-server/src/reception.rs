@@ -552,6 +552,9 @@ async fn answer(state: &AppState, message: &str, lang: Lang, outcome: &mut Outco
             let is_question = |s: &str| s.ends_with('？') || s.ends_with('?');
             for sentence in extract.sentences.iter().filter(|s| !is_question(&s.text)) {
                 let number = cite(&sentence.source_id);
+                if !text.is_empty() {
+                    text.push(' ');
+                }
                 text.push_str(&format!("{} [{number}]", sentence.text));
             }
             if text.is_empty()

@@ -607,6 +607,17 @@ async fn api_errors_speak_the_callers_language() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(message.contains("“0”"), "{message}");
     assert!(!message.is_ascii(), "{message}");
+    let (status, _, message) = error_message(
+        &test,
+        "/api/v1/knowledge/search?q=parking&limit=abc",
+        &[auth.clone(), (header::ACCEPT_LANGUAGE, "en")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        message,
+        "invalid value \"abc\" for parameter limit: expected a whole number from 1 to 50"
+    );
     let (_, _, message) = error_message(
         &test,
         "/api/v1/requests?size=0",

@@ -158,12 +158,16 @@ pub async fn ask(global: &GlobalOptions, args: &AskArgs) -> anyhow::Result<ExitC
         output::line(t(lang, "knowledge.passages_heading"));
     }
     for (rank, hit) in result.results.hits.iter().enumerate() {
-        let title = hit.chunk.source.title.as_deref().unwrap_or("");
+        let title = hit
+            .chunk
+            .source
+            .title
+            .as_deref()
+            .map_or(String::new(), |title| format!(" {title}"));
         output::line(&format!(
-            "{}. [{}] {} ({:.2})",
+            "{}. [{}]{title} ({:.2})",
             rank + 1,
             hit.chunk.source.id,
-            title,
             hit.score
         ));
         if let Some(explanation) = &hit.explanation {
