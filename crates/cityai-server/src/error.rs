@@ -2,9 +2,9 @@
 //!
 //! Every JSON error body is `{"error": {"code": "...", "message": "..."}}`. The code is stable
 //! for programs; the message is for people and comes from the message catalogues, in the
-//! caller's language. A handler's error does not know the request, so it renders in English
-//! and carries its catalogue key and values in the response's extensions; the middleware
-//! [`localize`] renders it again in the language the caller asked for.
+//! caller's language. A handler's error does not know the request. It renders in English and
+//! carries its catalogue key and values in the response's extensions. The middleware
+//! [`localize`] then renders it again in the language the caller asked for.
 
 use std::fmt;
 
@@ -48,7 +48,7 @@ enum Arg {
 }
 
 impl Text {
-    /// The message under `key` in the `api_error` table of the catalogues.
+    /// Names the message under `key` in the `api_error` table of the catalogues.
     pub(crate) fn new(key: &'static str) -> Self {
         Text {
             key,
