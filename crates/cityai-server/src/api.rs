@@ -276,8 +276,8 @@ pub(crate) struct KnowledgeQuery {
     /// A source kind: faq, policy, reply or document.
     kind: Option<String>,
     department: Option<String>,
-    #[serde(default)]
-    valid_only: bool,
+    /// `true` or `false`; read as text so that a bad value gets a message naming it.
+    valid_only: Option<String>,
     /// A whole number from 1 to 50; read as text so that a bad value gets a message naming it.
     limit: Option<String>,
     lang: Option<String>,
@@ -301,6 +301,18 @@ pub(crate) async fn knowledge_search(
         });
     }
     let limit = ApiError::whole_number("limit", query.limit.as_deref(), 5, (1, 50))?;
+    let valid_only = match query.valid_only.as_deref().map(str::trim) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest {
+                code: "invalid_parameter",
+                message: Text::new("invalid_boolean")
+                    .arg("value", other)
+                    .arg("name", "valid_only"),
+            });
+        }
+    };
     let mut kinds = Vec::new();
     if let Some(kind) = &query.kind {
         kinds.push(
@@ -347,7 +359,7 @@ pub(crate) async fn knowledge_search(
         limit,
         kinds,
         department: query.department.clone(),
-        valid_only: query.valid_only,
+        valid_only,
         general_only: !staff,
     };
     let llm = state.llm.clone();

@@ -618,6 +618,14 @@ async fn api_errors_speak_the_callers_language() {
         message,
         "invalid value \"abc\" for parameter limit: expected a whole number from 1 to 50"
     );
+    let (status, _, message) = error_message(
+        &test,
+        "/api/v1/knowledge/search?q=parking&valid_only=yes",
+        std::slice::from_ref(&auth),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(message, "参数 valid_only 的值“yes”无效：应为 true 或 false");
     let (_, _, message) = error_message(
         &test,
         "/api/v1/requests?size=0",
