@@ -8,12 +8,13 @@
 //! (多少, 如何, 哪些, 吗 and the like, see [`QUESTION_WORDS`]) do not count, because an
 //! answer states the information instead of repeating the question.
 //!
-//! A question in a passage (a sentence that ends with a question mark, one marked Q1：or
-//! 問：, or one that repeats the source's title, as FAQ entries have) is never quoted. When
-//! the greedy choice takes one, the answer quotes the sentences after it instead, up to the
-//! next question or [`AnswerParams::max_sentences`]. Fragments too short to answer anything
-//! (fewer than [`MIN_ANSWER_CHARS`] letters and digits, such as 可以。 or a stray 無標題文件)
-//! are never quoted. Nothing here generates text: every sentence is quoted from a source.
+//! A question in a passage is never quoted. That is a sentence that ends with a question
+//! mark, a line marked Q1：or 問：, or a sentence that repeats the source's title, as FAQ
+//! entries have. When the greedy choice takes a question, the answer quotes the sentences
+//! after it instead, up to the next question or [`AnswerParams::max_sentences`]. Fragments
+//! with fewer than [`MIN_ANSWER_CHARS`] letters and digits, such as 可以。 or a stray
+//! 無標題文件, are never quoted either. Nothing here generates text: every sentence is quoted
+//! from a source.
 
 use std::collections::HashSet;
 
@@ -111,8 +112,8 @@ pub enum AnswerOutcome {
     },
 }
 
-/// The fewest letters and digits (CJK characters count as letters) that a quoted sentence
-/// has. Shorter sentences are fragments such as 可以。 or a list number.
+/// Minimum count of letters and digits in a quoted sentence; CJK characters count as
+/// letters. Shorter sentences are fragments such as 可以。 or a list number.
 pub const MIN_ANSWER_CHARS: usize = 8;
 
 /// A sentence candidate with its position among the hits.
@@ -182,8 +183,8 @@ pub fn build_answer(results: &SearchResults, params: &AnswerParams) -> AnswerOut
     let covered_weight: f32 = covered.iter().map(|&index| weight(&words[index])).sum();
     let coverage = covered_weight / total_weight;
 
-    // A chosen question is answered by the sentences after it in its block. `candidates`
-    // is in reading order, so the first match is the next answer sentence still unchosen.
+    // Replace each chosen question with the sentences after it in its block. `candidates`
+    // is in reading order, so the first match is the next unchosen sentence of the block.
     let (questions, mut quoted): (Vec<Candidate>, Vec<Candidate>) = chosen
         .into_iter()
         .partition(|candidate| candidate.is_question);
@@ -214,14 +215,15 @@ pub fn build_answer(results: &SearchResults, params: &AnswerParams) -> AnswerOut
     })
 }
 
-/// Whether a sentence asks rather than answers: it ends with a question mark (before any
-/// closing quote or bracket), or it is marked as a question, as in Q1：or 問：, and asks
-/// with a question word. Some sources mark answers with Q：too, so the mark alone is not
-/// enough.
+/// Returns whether a sentence is a question. It is one when it ends with a question mark,
+/// before any closing quote or bracket. A line marked Q1：or 問： is one only when it also
+/// contains a question word, because some sources mark their answers with Q：too.
 fn is_question_text(text: &str) -> bool {
-    const ASKING: [&str; 12] = [
+    // The question words of [`QUESTION_WORDS`] without 几, 何 and 么, which answers use too.
+    const QUESTION_CUES: [&str; 12] = [
         "如何", "怎么", "怎样", "是否", "可否", "能否", "请问", "多少", "哪", "什么", "吗", "呢",
     ];
+
     let end = text.trim_end_matches(['」', '』', '”', '"', '）', ')', ' ']);
     if end.ends_with(['?', '？']) {
         return true;
@@ -231,13 +233,14 @@ fn is_question_text(text: &str) -> bool {
         .map(|rest| rest.trim_start_matches(|c: char| c.is_ascii_digit()))
         .or_else(|| text.strip_prefix(['問', '问']));
     let marked = marker.is_some_and(|rest| rest.starts_with(['：', ':', '.', '、']));
-    marked && {
-        let folded = fold_text(text);
-        ASKING.iter().any(|word| folded.contains(word))
+    if !marked {
+        return false;
     }
+    let folded = fold_text(text);
+    QUESTION_CUES.iter().any(|word| folded.contains(word))
 }
 
-/// Whether a sentence is long enough to answer anything (see [`MIN_ANSWER_CHARS`]).
+/// Returns whether a sentence has at least [`MIN_ANSWER_CHARS`] letters and digits.
 fn is_substantive(text: &str) -> bool {
     text.chars().filter(|c| c.is_alphanumeric()).count() >= MIN_ANSWER_CHARS
 }

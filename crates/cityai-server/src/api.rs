@@ -276,9 +276,9 @@ pub(crate) struct KnowledgeQuery {
     /// A source kind: faq, policy, reply or document.
     kind: Option<String>,
     department: Option<String>,
-    /// `true` or `false`; read as text so that a bad value gets a message naming it.
+    /// `true` or `false`, read as text so that a bad value gets a message naming it.
     valid_only: Option<String>,
-    /// A whole number from 1 to 50; read as text so that a bad value gets a message naming it.
+    /// A whole number from 1 to 50, read as text so that a bad value gets a message naming it.
     limit: Option<String>,
     lang: Option<String>,
 }

@@ -227,8 +227,8 @@ pub(crate) async fn authorize(
         );
     };
     let Some(access) = policy::lookup(request.method(), &pattern) else {
-        // A known route asked with another method gets the methods it takes. No handler
-        // runs, whoever asks.
+        // A known route requested with another method gets 405 and the methods it accepts.
+        // No handler runs, whatever the caller's role.
         if let Some(allowed) = policy::allowed_methods(&pattern) {
             return method_not_allowed(request.method(), &pattern, &allowed);
         }

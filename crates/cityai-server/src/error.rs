@@ -133,7 +133,8 @@ pub(crate) enum ApiError {
 }
 
 impl ApiError {
-    /// Rejects a query string that did not parse; `detail` is the parser's own words.
+    /// Returns the error for a query string that did not parse, with the parser's words as
+    /// `detail`.
     pub(crate) fn invalid_query(detail: impl fmt::Display) -> Self {
         ApiError::BadRequest {
             code: "invalid_query",
@@ -181,6 +182,18 @@ impl ApiError {
             })
     }
 
+    /// Renders the error in `lang`, for handlers whose body names the language. The
+    /// [`localize`] middleware leaves such a response as it is.
+    pub(crate) fn into_response_in(self, lang: Lang) -> Response {
+        let (status, code, message) = self.parts();
+        let body = json!({"error": {"code": code, "message": message.render(lang)}});
+        let mut response = (status, Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert(CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
+        response
+    }
+
     /// Returns the status, the code and the message.
     fn parts(self) -> (StatusCode, &'static str, Text) {
         match self {
@@ -201,20 +214,6 @@ impl ApiError {
                 )
             }
         }
-    }
-}
-
-impl ApiError {
-    /// Renders the error in `lang`, for handlers whose body names the language; the
-    /// [`localize`] middleware leaves the response as it is.
-    pub(crate) fn into_response_in(self, lang: Lang) -> Response {
-        let (status, code, message) = self.parts();
-        let body = json!({"error": {"code": code, "message": message.render(lang)}});
-        let mut response = (status, Json(body)).into_response();
-        response
-            .headers_mut()
-            .insert(CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
-        response
     }
 }
 

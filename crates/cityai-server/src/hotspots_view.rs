@@ -23,7 +23,7 @@ pub(crate) struct HotspotParams {
     from: Option<String>,
     /// Last day, included.
     to: Option<String>,
-    /// A whole number from 1 to 500; read as text so that a bad value gets a message naming it.
+    /// A whole number from 1 to 500, read as text so that a bad value gets a message naming it.
     top: Option<String>,
     lang: Option<String>,
 }

@@ -79,7 +79,7 @@ pub(crate) async fn submit(
 
 /// Runs intake for any channel of the server and wakes duplicate linking.
 pub(crate) async fn take_in(state: &AppState, submission: Submission) -> Result<Receipt, ApiError> {
-    // Checked here too, so that the message comes from the catalogues.
+    // `submit` validates again; checking here first takes the message from the catalogues.
     submission
         .validate()
         .map_err(|fault| ApiError::BadRequest {

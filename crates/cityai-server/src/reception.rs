@@ -164,7 +164,7 @@ pub(crate) async fn chat_api(
             message: Text::new("invalid_lang").arg("value", tag),
         })?,
     };
-    // From here on the body has named the language, and errors speak it.
+    // From here on, errors use the language that the body names.
     match converse(&state, body.conversation.as_deref(), &body.message, lang).await {
         Ok(reply) => Ok(Json(reply).into_response()),
         Err(err) => Ok(err.into_response_in(lang)),

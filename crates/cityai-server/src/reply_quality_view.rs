@@ -141,7 +141,7 @@ pub(crate) async fn check_api(
         })?,
         None => state.default_lang,
     };
-    // From here on the body has named the language, and errors speak it.
+    // From here on, errors use the language that the body names.
     check_in(&state, &principal, &body, lang)
         .await
         .map_err(|err| err.into_response_in(lang))

@@ -398,7 +398,7 @@ async fn role_matrix_route_by_route() {
 #[tokio::test]
 async fn routes_without_a_rule_are_denied() {
     let test = test_app().await;
-    // /requests has a rule for GET only, so DELETE is refused before anything else runs,
+    // /requests has a rule for GET only, so DELETE is rejected before anything else runs,
     // with the methods that the route takes.
     let reply = send(
         &test.app,

@@ -105,7 +105,8 @@ fn train_route_and_evaluate_on_real_messages() {
         "{evaluation}"
     );
     let own_share = own["share"].as_f64().unwrap();
-    assert!(own_share > 0.3 && own_share <= 1.0, "{own}");
+    assert!(own_share > 0.3, "{own}");
+    assert!(own_share <= 1.0, "{own}");
     assert!(own["precision"].as_f64().unwrap() > 0.9, "{own}");
 
     // New unlabelled requests are routed on import; staff then confirm or correct them.

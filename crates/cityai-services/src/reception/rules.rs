@@ -286,7 +286,7 @@ static ENGLISH_TIME: LazyLock<Regex> = LazyLock::new(|| {
 pub fn understand(message: &str, state: &DialogueState, today: NaiveDate) -> Understanding {
     let text = cityai_text::normalize(message);
     let text = text.trim();
-    // The cues are Simplified Chinese; folding lets Traditional messages match them too.
+    // The cues are Simplified Chinese, so folding lets Traditional messages match them too.
     let lower = cityai_knowledge::fold_text(text);
     let in_complaint = matches!(state.phase, Phase::Collecting | Phase::Confirming);
     let asked = if in_complaint { state.asked } else { None };
